@@ -1,0 +1,40 @@
+package io.chain429.config;
+
+import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Parses the short duration syntax used in {@code 429chain.yaml}: {@code 250ms}, {@code 30s}, {@code 5m}, {@code 1h}, {@code 1h30m}. */
+public final class Durations {
+
+    private static final Pattern PART = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s|m|h|d)");
+
+    private Durations() {
+    }
+
+    /** @throws IllegalArgumentException with a message fit for a config error */
+    public static Duration parse(String text) {
+        String s = text == null ? "" : text.trim();
+        if (s.isEmpty()) {
+            throw new IllegalArgumentException("expected a duration like 30s, 5m or 1h, got an empty value");
+        }
+        Matcher m = PART.matcher(s);
+        long millis = 0;
+        int end = 0;
+        while (m.find() && m.start() == end) {
+            double value = Double.parseDouble(m.group(1));
+            millis += (long) (value * switch (m.group(2)) {
+                case "ms" -> 1;
+                case "s" -> 1_000;
+                case "m" -> 60_000;
+                case "h" -> 3_600_000;
+                default -> 86_400_000;
+            });
+            end = m.end();
+        }
+        if (end != s.length() || end == 0) {
+            throw new IllegalArgumentException("expected a duration like 30s, 5m or 1h, got '" + s + "'");
+        }
+        return Duration.ofMillis(millis);
+    }
+}

@@ -1,0 +1,22 @@
+package io.chain429.config;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/** The content of {@code 429chain.yaml}: settings and providers, validated. */
+public record GatewayConfig(Settings settings, List<ProviderConfig> providers, String file) {
+
+    public Optional<ProviderConfig> provider(String id) {
+        return providers.stream().filter(p -> p.id().equals(id)).findFirst();
+    }
+
+    /**
+     * @param defaultChain           chain used when {@code model} names none; empty for none
+     * @param cooldownDefault        cooldown after a 429 that carries no reset hint
+     * @param cooldownPaymentRequired cooldown after a 402 (an empty balance does not refill in a minute)
+     */
+    public record Settings(Optional<String> defaultChain, Duration cooldownDefault, Duration cooldownPaymentRequired) {
+        public static final Settings DEFAULT = new Settings(Optional.empty(), Duration.ofSeconds(60), Duration.ofMinutes(5));
+    }
+}

@@ -1,0 +1,89 @@
+package io.chain429.config;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Properties;
+import java.util.function.Function;
+
+/**
+ * Where 429chain listens and where it finds its files. Each value comes from the environment variable of the
+ * same name, else from {@code <configDir>/application.properties}, else the default.
+ *
+ * <p>Resolved here rather than through Camel's own property placeholders because Camel ignores every environment
+ * variable ending in {@code _PORT} (it takes them for Kubernetes service links), which would silently drop
+ * {@code CHAIN429_PORT}.
+ *
+ * @param environment the variables {@code ${env:NAME}} in the config files resolve against
+ */
+public record RuntimeSettings(
+        String host,
+        int port,
+        int managementPort,
+        Path configDir,
+        Path routesDir,
+        Path dataDir,
+        Map<String, String> environment) {
+
+    public static RuntimeSettings fromEnvironment() {
+        return resolve(System.getenv());
+    }
+
+    public static RuntimeSettings resolve(Map<String, String> env) {
+        Path configDir = Path.of(env.getOrDefault("CHAIN429_CONFIG_DIR", "config"));
+        Properties file = loadProperties(configDir.resolve("application.properties"));
+        Function<String, String> lookup = name -> {
+            String value = env.get(name);
+            if (value == null || value.isBlank()) {
+                value = file.getProperty(name);
+            }
+            return value == null || value.isBlank() ? null : value.trim();
+        };
+        return new RuntimeSettings(
+                orDefault(lookup.apply("CHAIN429_HOST"), "127.0.0.1"),
+                port(lookup, "CHAIN429_PORT", 4290),
+                port(lookup, "CHAIN429_MANAGEMENT_PORT", 4291),
+                configDir,
+                Path.of(orDefault(lookup.apply("CHAIN429_ROUTES_DIR"), "routes")),
+                Path.of(orDefault(lookup.apply("CHAIN429_DATA_DIR"), "data")),
+                Map.copyOf(env));
+    }
+
+    public Path gatewayConfigFile() {
+        return configDir.resolve("429chain.yaml");
+    }
+
+    private static int port(Function<String, String> lookup, String name, int fallback) {
+        String value = lookup.apply(name);
+        if (value == null) {
+            return fallback;
+        }
+        try {
+            int port = Integer.parseInt(value);
+            if (port < 0 || port > 65535) {
+                throw new NumberFormatException();
+            }
+            return port;
+        } catch (NumberFormatException e) {
+            throw new ConfigException(name, 0, null, "expected a port number between 0 and 65535, got '" + value + "'");
+        }
+    }
+
+    private static String orDefault(String value, String fallback) {
+        return value == null ? fallback : value;
+    }
+
+    private static Properties loadProperties(Path file) {
+        Properties properties = new Properties();
+        if (Files.isRegularFile(file)) {
+            try (Reader reader = Files.newBufferedReader(file)) {
+                properties.load(reader);
+            } catch (IOException e) {
+                throw new ConfigException(file.toString(), 0, null, "cannot be read: " + e.getMessage());
+            }
+        }
+        return properties;
+    }
+}

@@ -1,0 +1,49 @@
+package io.chain429.provider;
+
+import io.chain429.config.ProviderTypes;
+import io.chain429.provider.demo.DemoAdapter;
+import java.net.URI;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/** Every provider type 429chain knows. Adding a type: write its adapter, add one line to {@link #builtIn()}. */
+public final class AdapterRegistry implements ProviderTypes {
+
+    private final Map<String, ProviderAdapter> adapters = new LinkedHashMap<>();
+
+    public AdapterRegistry(List<ProviderAdapter> adapters) {
+        adapters.forEach(adapter -> this.adapters.put(adapter.type(), adapter));
+    }
+
+    public static AdapterRegistry builtIn() {
+        return new AdapterRegistry(List.of(
+                new OpenAiCompatibleAdapter(),
+                new DemoAdapter()));
+    }
+
+    public ProviderAdapter adapter(String type) {
+        ProviderAdapter adapter = adapters.get(type);
+        if (adapter == null) {
+            throw new IllegalArgumentException("no adapter for provider type " + type);
+        }
+        return adapter;
+    }
+
+    @Override
+    public Set<String> names() {
+        return adapters.keySet();
+    }
+
+    @Override
+    public Optional<URI> defaultBaseUrl(String type) {
+        return adapter(type).defaultBaseUrl();
+    }
+
+    @Override
+    public boolean requiresApiKey(String type) {
+        return adapter(type).requiresApiKey();
+    }
+}

@@ -1,0 +1,244 @@
+package io.chain429.provider;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.chain429.api.Json;
+import io.chain429.api.OpenAiError;
+import io.chain429.chain.Outcome;
+import io.chain429.config.ProviderConfig;
+import io.chain429.ratelimit.RetryAfter;
+import java.net.URI;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * The base adapter: a server that speaks OpenAI's chat-completions API. Every other adapter extends it and
+ * overrides only the hooks its provider needs, so each quirk lives in exactly one class.
+ */
+public class OpenAiCompatibleAdapter implements ProviderAdapter {
+
+    /** Long enough to explain a rejection to the client, short enough that no upstream page is relayed. */
+    private static final int MAX_MESSAGE_LENGTH = 300;
+
+    private static final Set<String> TOP_LEVEL_FIELDS =
+            Set.of("id", "object", "created", "model", "choices", "usage", "system_fingerprint", "service_tier");
+    private static final Set<String> CHOICE_FIELDS = Set.of("index", "message", "finish_reason", "logprobs");
+    private static final Set<String> MISCONFIGURED_MODEL_CODES = Set.of("model_not_found", "model_decommissioned", "model_not_available");
+
+    @Override
+    public String type() {
+        return "openai-compatible";
+    }
+
+    @Override
+    public Optional<URI> defaultBaseUrl() {
+        return Optional.empty();
+    }
+
+    /** Local OpenAI-compatible servers (llama.cpp, vLLM, Ollama) usually need no key. */
+    @Override
+    public boolean requiresApiKey() {
+        return false;
+    }
+
+    @Override
+    public UpstreamRequest prepare(ProviderConfig provider, String model, ObjectNode clientBody) {
+        ObjectNode body = clientBody.deepCopy();
+        body.put("model", model);
+        shapeBody(body, model);
+        Map<String, String> headers = new HashMap<>();
+        headers.put("Content-Type", "application/json");
+        headers.put("Accept", "application/json");
+        headers.putAll(extraHeaders(provider));
+        return new UpstreamRequest(chatCompletionsUri(provider.baseUrl()), headers, Json.bytes(body), provider.apiKey());
+    }
+
+    /** Hook: remove or cap what this provider rejects. {@code model} is already set. */
+    protected void shapeBody(ObjectNode body, String model) {
+    }
+
+    /** Hook: headers this provider wants besides content negotiation and the key. */
+    protected Map<String, String> extraHeaders(ProviderConfig provider) {
+        return Map.of();
+    }
+
+    @Override
+    public Outcome classify(UpstreamResponse response, String model, Instant now) {
+        int status = response.status();
+        if (status >= 200 && status < 300) {
+            return classifySuccess(response, model, now);
+        }
+        ProviderError error = parseError(response);
+        if (status == 429) {
+            return new Outcome.RateLimited(resetAt(response, error, now));
+        }
+        if (status == 402) {
+            return new Outcome.PaymentRequired();
+        }
+        if (status == 401 || status == 403 || isAuthError(status, error)) {
+            return new Outcome.AuthFailed(status);
+        }
+        if (status == 400 || status == 422) {
+            if (isContextLengthError(error)) {
+                return new Outcome.Failed("context length exceeded (HTTP " + status + ")");
+            }
+            if (error.code() != null && MISCONFIGURED_MODEL_CODES.contains(error.code())) {
+                return new Outcome.Failed("model unavailable (" + error.code() + ")");
+            }
+            return new Outcome.ClientError(400, clientError(error));
+        }
+        if (status == 404) {
+            return new Outcome.Failed("model or endpoint not found (HTTP 404)");
+        }
+        if (status == 413) {
+            return new Outcome.Failed("request too large for this provider (HTTP 413)");
+        }
+        return new Outcome.Failed(status >= 500 ? "server error (HTTP " + status + ")" : "unexpected HTTP " + status);
+    }
+
+    /** A 2xx only counts when it holds a completion: some servers answer 200 with an error body. */
+    protected Outcome classifySuccess(UpstreamResponse response, String model, Instant now) {
+        JsonNode node = Json.parseOrNull(response.body());
+        if (node == null) {
+            return new Outcome.Failed("HTTP " + response.status() + " without a JSON completion");
+        }
+        if (!node.isObject() || node.has("error")) {
+            return new Outcome.Failed("error inside an HTTP " + response.status() + " response");
+        }
+        JsonNode choices = node.get("choices");
+        if (choices == null || !choices.isArray() || choices.isEmpty()) {
+            return new Outcome.Failed("HTTP " + response.status() + " response without choices");
+        }
+        return new Outcome.Success(normalize((ObjectNode) node, model, now));
+    }
+
+    /** Brings a completion to OpenAI's schema exactly, keeping the model name the provider reported. */
+    protected ObjectNode normalize(ObjectNode upstream, String model, Instant now) {
+        ObjectNode out = Json.object();
+        out.put("id", textOr(upstream, "id", "chatcmpl-" + UUID.randomUUID().toString().replace("-", "")));
+        out.put("object", "chat.completion");
+        JsonNode created = upstream.get("created");
+        out.put("created", created != null && created.canConvertToLong() ? created.asLong() : now.getEpochSecond());
+        out.put("model", textOr(upstream, "model", model));
+        ArrayNode choices = out.putArray("choices");
+        int index = 0;
+        for (JsonNode choice : upstream.get("choices")) {
+            ObjectNode normalized = Json.object();
+            normalized.put("index", choice.path("index").canConvertToInt() ? choice.path("index").asInt() : index);
+            JsonNode message = choice.get("message");
+            ObjectNode msg = message != null && message.isObject() ? ((ObjectNode) message).deepCopy() : Json.object();
+            if (!msg.path("role").isTextual()) {
+                msg.put("role", "assistant");
+            }
+            if (!msg.has("content")) {
+                msg.putNull("content");
+            }
+            normalized.set("message", msg);
+            choice.fields().forEachRemaining(field -> {
+                if (CHOICE_FIELDS.contains(field.getKey()) && !normalized.has(field.getKey())) {
+                    normalized.set(field.getKey(), field.getValue());
+                }
+            });
+            JsonNode finish = choice.get("finish_reason");
+            if (finish != null && finish.isTextual()) {
+                normalized.put("finish_reason", finishReason(finish.asText()));
+            } else {
+                normalized.putNull("finish_reason");
+            }
+            choices.add(normalized);
+            index++;
+        }
+        upstream.fields().forEachRemaining(field -> {
+            if (TOP_LEVEL_FIELDS.contains(field.getKey()) && !out.has(field.getKey())) {
+                out.set(field.getKey(), field.getValue());
+            }
+        });
+        return out;
+    }
+
+    /** Maps the many spellings of "why generation stopped" to OpenAI's vocabulary. */
+    protected String finishReason(String raw) {
+        return switch (raw.toLowerCase(Locale.ROOT)) {
+            case "stop", "end_turn", "eos", "stop_sequence", "end" -> "stop";
+            case "length", "max_tokens", "model_length" -> "length";
+            case "tool_calls", "tool_use", "tool_call" -> "tool_calls";
+            case "content_filter", "safety", "recitation", "blocklist", "prohibited_content", "spii" -> "content_filter";
+            case "function_call" -> "function_call";
+            default -> "stop";
+        };
+    }
+
+    /** Reads an error in any of the shapes seen in the wild: OpenAI's object, a bare string, an array, HTML, text. */
+    protected ProviderError parseError(UpstreamResponse response) {
+        JsonNode node = Json.parseOrNull(response.body());
+        if (node == null) {
+            return ProviderError.NONE; // HTML page or plain text: nothing in it is worth relaying
+        }
+        if (node.isArray() && !node.isEmpty()) {
+            node = node.get(0);
+        }
+        JsonNode error = node.get("error");
+        if (error == null) {
+            error = node;
+        }
+        if (error.isTextual()) {
+            return new ProviderError(clip(error.asText()), null, null, null);
+        }
+        JsonNode code = error.get("code");
+        return new ProviderError(
+                clip(Optional.ofNullable(Json.text(error, "message")).orElse("")),
+                Optional.ofNullable(Json.text(error, "type")).orElse(Json.text(error, "status")),
+                code == null || code.isNull() ? null : code.asText(),
+                Json.text(error, "param"));
+    }
+
+    /** When a 429 says the quota comes back; empty when it does not say (the default cooldown applies). */
+    protected Optional<Instant> resetAt(UpstreamResponse response, ProviderError error, Instant now) {
+        return RetryAfter.fromHeaders(response.headers(), now);
+    }
+
+    /** Hook for providers that signal a bad key with another status than 401/403. */
+    protected boolean isAuthError(int status, ProviderError error) {
+        return false;
+    }
+
+    protected boolean isContextLengthError(ProviderError error) {
+        String code = error.code() == null ? "" : error.code();
+        String message = error.message().toLowerCase(Locale.ROOT);
+        return code.equals("context_length_exceeded")
+                || message.contains("context length")
+                || message.contains("context_length")
+                || message.contains("maximum context")
+                || message.contains("context window")
+                || message.contains("too many tokens")
+                || message.contains("reduce the length");
+    }
+
+    /** What the client sees when its own request was wrong: the provider's reason, never its raw body. */
+    protected OpenAiError clientError(ProviderError error) {
+        String reason = error.message().isEmpty() ? "the provider rejected the request as invalid" : error.message();
+        return new OpenAiError(reason, "invalid_request_error", error.param(),
+                error.code() == null || error.code().matches("\\d+") ? "invalid_request" : error.code());
+    }
+
+    protected static URI chatCompletionsUri(URI baseUrl) {
+        String base = baseUrl.toString();
+        return URI.create(base.endsWith("/") ? base + "chat/completions" : base + "/chat/completions");
+    }
+
+    protected static String clip(String text) {
+        String oneLine = text.replaceAll("\\s+", " ").trim();
+        return oneLine.length() <= MAX_MESSAGE_LENGTH ? oneLine : oneLine.substring(0, MAX_MESSAGE_LENGTH) + "…";
+    }
+
+    private static String textOr(JsonNode node, String field, String fallback) {
+        String value = Json.text(node, field);
+        return value == null || value.isEmpty() ? fallback : value;
+    }
+}
