@@ -21,6 +21,14 @@ public final class AdapterRegistry implements ProviderTypes {
     public static AdapterRegistry builtIn() {
         return new AdapterRegistry(List.of(
                 new OpenAiCompatibleAdapter(),
+                new io.chain429.provider.openai.OpenAiAdapter(),
+                new io.chain429.provider.openrouter.OpenRouterAdapter(),
+                new io.chain429.provider.groq.GroqAdapter(),
+                new io.chain429.provider.cerebras.CerebrasAdapter(),
+                new io.chain429.provider.gemini.GeminiAdapter(),
+                new io.chain429.provider.mistral.MistralAdapter(),
+                new io.chain429.provider.nvidia.NvidiaAdapter(),
+                new io.chain429.provider.github.GitHubModelsAdapter(),
                 new DemoAdapter()));
     }
 

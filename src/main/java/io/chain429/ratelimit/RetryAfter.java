@@ -1,5 +1,6 @@
 package io.chain429.ratelimit;
 
+import java.math.BigDecimal;
 import java.net.http.HttpHeaders;
 import java.time.Duration;
 import java.time.Instant;
@@ -14,12 +15,16 @@ import java.util.Optional;
  */
 public final class RetryAfter {
 
+    private static final BigDecimal MILLIS = new BigDecimal("0.001");
+    /** A year: anything longer is a broken header, not a real reset. */
+    private static final BigDecimal MAX_SECONDS = BigDecimal.valueOf(366L * 24 * 3600);
+
     private RetryAfter() {
     }
 
     public static Optional<Instant> fromHeaders(HttpHeaders headers, Instant now) {
         for (String name : new String[] {"retry-after-ms", "x-ms-retry-after-ms"}) {
-            Optional<Instant> millis = headers.firstValue(name).flatMap(v -> seconds(v, 0.001)).map(d -> now.plus(d));
+            Optional<Instant> millis = headers.firstValue(name).flatMap(v -> seconds(v, MILLIS)).map(d -> now.plus(d));
             if (millis.isPresent()) {
                 return millis;
             }
@@ -29,7 +34,7 @@ public final class RetryAfter {
 
     /** {@code 8}, {@code 8.12} or {@code Wed, 21 Oct 2026 07:28:00 GMT}. */
     public static Optional<Instant> parse(String value, Instant now) {
-        Optional<Duration> seconds = seconds(value, 1.0);
+        Optional<Duration> seconds = seconds(value, BigDecimal.ONE);
         if (seconds.isPresent()) {
             return seconds.map(now::plus);
         }
@@ -40,13 +45,14 @@ public final class RetryAfter {
         }
     }
 
-    private static Optional<Duration> seconds(String value, double unitSeconds) {
+    /** Decimal arithmetic, so that {@code 8.12} seconds is exactly 8,120 ms and not 8,119.999999 ms. */
+    private static Optional<Duration> seconds(String value, BigDecimal unitSeconds) {
         try {
-            double amount = Double.parseDouble(value.trim());
-            if (amount < 0 || Double.isNaN(amount) || Double.isInfinite(amount)) {
+            BigDecimal amount = new BigDecimal(value.trim());
+            if (amount.signum() < 0 || amount.compareTo(MAX_SECONDS) > 0) {
                 return Optional.empty();
             }
-            return Optional.of(Duration.ofNanos((long) (amount * unitSeconds * 1_000_000_000L)));
+            return Optional.of(Duration.ofNanos(amount.multiply(unitSeconds).movePointRight(9).longValue()));
         } catch (NumberFormatException e) {
             return Optional.empty();
         }

@@ -1,0 +1,109 @@
+package io.chain429;
+
+import io.chain429.api.ListModels;
+import io.chain429.api.ParseChatRequest;
+import io.chain429.api.WriteApiError;
+import io.chain429.api.WriteCompletion;
+import io.chain429.chain.CallProvider;
+import io.chain429.chain.ChainDefinition;
+import io.chain429.chain.ChainFiles;
+import io.chain429.chain.ChainRegistry;
+import io.chain429.chain.ChainRouteIds;
+import io.chain429.chain.ClassifyFailure;
+import io.chain429.chain.ClassifyOutcome;
+import io.chain429.chain.ResolveChain;
+import io.chain429.chain.SkipUnavailableStep;
+import io.chain429.chain.StartWaterfall;
+import io.chain429.chain.WaterfallRouter;
+import io.chain429.config.ConfigLoader;
+import io.chain429.config.GatewayConfig;
+import io.chain429.config.ProviderConfig;
+import io.chain429.config.RuntimeSettings;
+import io.chain429.provider.AdapterRegistry;
+import io.chain429.provider.ProviderRegistry;
+import io.chain429.ratelimit.ProviderStateStore;
+import io.chain429.ratelimit.RecordCooldown;
+import java.time.Clock;
+import java.util.List;
+import org.apache.camel.main.BaseMainSupport;
+import org.apache.camel.main.Main;
+import org.apache.camel.main.MainListenerSupport;
+import org.apache.camel.model.Model;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Assembles 429chain: validates the configuration, builds the shared provider state and the processors the YAML
+ * routes refer to, and configures a Camel Main that loads those routes from the routes folder.
+ */
+public final class Gateway {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
+
+    private Gateway() {
+    }
+
+    /**
+     * @throws io.chain429.config.ConfigException when a file is invalid, before anything starts
+     */
+    public static Main create(RuntimeSettings settings) {
+        AdapterRegistry adapters = AdapterRegistry.builtIn();
+        GatewayConfig config = ConfigLoader.load(settings.gatewayConfigFile(), settings.environment(), adapters);
+        List<ChainDefinition> chains = ChainFiles.load(settings.routesDir(), config);
+        reportProviders(config);
+
+        ProviderRegistry providers = new ProviderRegistry(config, adapters);
+        ProviderStateStore state = new ProviderStateStore(Clock.systemUTC());
+        ChainRegistry chainRegistry = new ChainRegistry(chains);
+
+        Main main = new Main();
+        // Anything Camel-specific a user wants to tune goes in the same file as the CHAIN429_* settings.
+        main.setDefaultPropertyPlaceholderLocation("file:" + settings.configDir().resolve("application.properties") + ";optional=true");
+        main.addOverrideProperty("camel.main.name", "429chain");
+        main.addOverrideProperty("camel.main.routesIncludePattern", "file:" + settings.routesDir() + "/*.yaml");
+        main.addOverrideProperty("camel.main.streamCachingEnabled", "false");
+        main.addOverrideProperty("camel.server.enabled", "true");
+        main.addOverrideProperty("camel.server.host", settings.host());
+        main.addOverrideProperty("camel.server.port", String.valueOf(settings.port()));
+
+        main.bind("parseChatRequest", new ParseChatRequest());
+        main.bind("resolveChain", new ResolveChain(chainRegistry, providers, config.settings().defaultChain()));
+        main.bind("startWaterfall", new StartWaterfall());
+        main.bind("waterfallRouter", new WaterfallRouter());
+        main.bind("skipUnavailableStep", new SkipUnavailableStep(providers, state));
+        main.bind("callProvider", new CallProvider(providers));
+        main.bind("classifyOutcome", new ClassifyOutcome(providers, state));
+        main.bind("classifyFailure", new ClassifyFailure());
+        main.bind("recordCooldown", new RecordCooldown(providers, state, config.settings()));
+        main.bind("writeCompletion", new WriteCompletion(providers, state));
+        main.bind("writeApiError", new WriteApiError());
+        main.bind("listModels", new ListModels(chainRegistry, providers, state));
+        main.bind("providerStateStore", state);
+
+        main.addMainListener(new MainListenerSupport() {
+            @Override
+            public void beforeConfigure(BaseMainSupport support) {
+                support.getCamelContext().getCamelContextExtension().getContextPlugin(Model.class)
+                        .addModelLifecycleStrategy(new ChainRouteIds());
+            }
+
+            @Override
+            public void afterStart(BaseMainSupport support) {
+                LOG.info("429chain serving {} chain(s) on http://{}:{}/v1", chains.size(), settings.host(), settings.port());
+            }
+        });
+        return main;
+    }
+
+    private static void reportProviders(GatewayConfig config) {
+        for (ProviderConfig provider : config.providers()) {
+            if (provider.enabled()) {
+                LOG.info("provider {} ({}) enabled{}", provider.id(), provider.type(),
+                        provider.apiKey().map(key -> ", key " + key.masked()).orElse(""));
+            } else {
+                LOG.warn("provider {} ({}) disabled: {}; its steps will be skipped", provider.id(), provider.type(),
+                        provider.disabledReason().orElseThrow());
+            }
+        }
+    }
+}

@@ -1,0 +1,34 @@
+package io.chain429.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+
+/** Writes 429chain's answers. Every reply starts from no headers, so nothing the client sent is echoed back. */
+final class HttpReplies {
+
+    private HttpReplies() {
+    }
+
+    static void json(Message message, int status, JsonNode body) {
+        message.removeHeaders("*");
+        message.setHeader(Exchange.HTTP_RESPONSE_CODE, status);
+        message.setHeader(Exchange.CONTENT_TYPE, "application/json");
+        message.setBody(Json.bytes(body));
+    }
+
+    static void error(Message message, int status, OpenAiError error) {
+        json(message, status, body(error));
+    }
+
+    static ObjectNode body(OpenAiError error) {
+        ObjectNode root = Json.object();
+        ObjectNode node = root.putObject("error");
+        node.put("message", error.message());
+        node.put("type", error.type());
+        node.put("param", error.param());
+        node.put("code", error.code());
+        return root;
+    }
+}

@@ -1,0 +1,58 @@
+package io.chain429.chain;
+
+import io.chain429.api.ApiException;
+import io.chain429.api.ChatRequest;
+import io.chain429.api.OpenAiError;
+import io.chain429.provider.ProviderRegistry;
+import java.util.Optional;
+import java.util.stream.Collectors;
+import org.apache.camel.Exchange;
+import org.apache.camel.Processor;
+
+/**
+ * Decides which chain serves the request from its {@code model}: a chain name; else a single
+ * {@code provider/model} step of a configured provider; else the default chain; else 404 {@code model_not_found}.
+ * Sets {@link #TARGET} to the endpoint that runs it, and for a single step {@link StartWaterfall#STEPS} too.
+ */
+public final class ResolveChain implements Processor {
+
+    public static final String TARGET = "chain429Target";
+
+    private final ChainRegistry chains;
+    private final ProviderRegistry providers;
+    private final Optional<String> defaultChain;
+
+    public ResolveChain(ChainRegistry chains, ProviderRegistry providers, Optional<String> defaultChain) {
+        this.chains = chains;
+        this.providers = providers;
+        this.defaultChain = defaultChain;
+    }
+
+    @Override
+    public void process(Exchange exchange) {
+        ChatRequest request = exchange.getProperty(ChatRequest.PROPERTY, ChatRequest.class);
+        String model = request.model();
+        Optional<ChainDefinition> chain = chains.find(model);
+        if (chain.isPresent()) {
+            exchange.setProperty(TARGET, "direct:" + chain.get().routeId());
+            return;
+        }
+        Step step = model == null ? null : Step.parseOrNull(model);
+        if (step != null && providers.find(step.providerId()).isPresent()) {
+            exchange.setProperty(TARGET, "direct:waterfall");
+            exchange.setProperty(StartWaterfall.CHAIN, model);
+            exchange.setProperty(StartWaterfall.STEPS, model);
+            return;
+        }
+        Optional<ChainDefinition> fallback = defaultChain.flatMap(chains::find);
+        if (fallback.isPresent()) {
+            exchange.setProperty(TARGET, "direct:" + fallback.get().routeId());
+            return;
+        }
+        String known = chains.all().stream().map(ChainDefinition::name).collect(Collectors.joining(", "));
+        throw new ApiException(404, new OpenAiError(
+                "The model '" + model + "' names no chain and no provider/model step, and no defaultChain is set. "
+                        + "Known chains: " + (known.isEmpty() ? "none" : known) + ".",
+                "invalid_request_error", "model", "model_not_found"));
+    }
+}

@@ -1,0 +1,38 @@
+package io.chain429.chain;
+
+import io.chain429.api.ChatRequest;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.camel.Exchange;
+import org.apache.camel.Processor;
+
+/**
+ * Begins a request's waterfall from the steps its chain route declared ({@link #STEPS}, the template's
+ * {@code steps} parameter). The parsed step list is cached per distinct text, so the hot path parses nothing.
+ */
+public final class StartWaterfall implements Processor {
+
+    public static final String CHAIN = "chain429Chain";
+    public static final String STEPS = "chain429Steps";
+
+    private final Map<String, List<Step>> parsed = new ConcurrentHashMap<>();
+
+    @Override
+    public void process(Exchange exchange) {
+        String steps = exchange.getProperty(STEPS, String.class);
+        ChatRequest request = exchange.getProperty(ChatRequest.PROPERTY, ChatRequest.class);
+        exchange.setProperty(Waterfall.PROPERTY,
+                new Waterfall(exchange.getProperty(CHAIN, String.class), parsed.computeIfAbsent(steps, StartWaterfall::parse), request));
+    }
+
+    /** Steps were validated at start-up (see ChainFiles), so every entry here is well formed. */
+    private static List<Step> parse(String steps) {
+        return Arrays.stream(steps.split(","))
+                .map(String::trim)
+                .filter(s -> !s.isEmpty())
+                .map(Step::parseOrNull)
+                .toList();
+    }
+}

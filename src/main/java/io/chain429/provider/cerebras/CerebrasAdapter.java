@@ -1,0 +1,103 @@
+package io.chain429.provider.cerebras;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.chain429.provider.OpenAiCompatibleAdapter;
+import io.chain429.provider.ProviderError;
+import io.chain429.provider.UpstreamResponse;
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Cerebras. It counts {@code max_completion_tokens} (or, without one, the model's maximum) against the
+ * tokens-per-minute limit <em>before</em> generating, so the request is capped; it rejects the penalty parameters;
+ * and it reports a 429's reset per dimension in float seconds.
+ */
+public final class CerebrasAdapter extends OpenAiCompatibleAdapter {
+
+    public static final URI DEFAULT_BASE_URL = URI.create("https://api.cerebras.ai/v1");
+
+    /** The most output tokens asked for, since Cerebras reserves them up front against TPM. */
+    public static final int MAX_COMPLETION_TOKENS_CAP = 8192;
+
+    static final List<String> STRIPPED_PARAMETERS = List.of("presence_penalty", "frequency_penalty");
+    private static final List<String> TOKEN_LIMIT_FIELDS = List.of("max_completion_tokens", "max_tokens");
+
+    /** Each 429 dimension: its remaining header and its reset header. */
+    private static final List<String[]> DIMENSIONS = List.of(
+            new String[] {"x-ratelimit-remaining-tokens-minute", "x-ratelimit-reset-tokens-minute"},
+            new String[] {"x-ratelimit-remaining-requests-day", "x-ratelimit-reset-requests-day"});
+
+    @Override
+    public String type() {
+        return "cerebras";
+    }
+
+    @Override
+    public Optional<URI> defaultBaseUrl() {
+        return Optional.of(DEFAULT_BASE_URL);
+    }
+
+    @Override
+    public boolean requiresApiKey() {
+        return true;
+    }
+
+    @Override
+    protected void shapeBody(ObjectNode body, String model) {
+        body.remove(STRIPPED_PARAMETERS);
+        boolean given = false;
+        for (String field : TOKEN_LIMIT_FIELDS) {
+            JsonNode value = body.get(field);
+            if (value == null || value.isNull()) {
+                body.remove(field);
+                continue;
+            }
+            given = true;
+            if (value.isNumber() && value.asDouble() > MAX_COMPLETION_TOKENS_CAP) {
+                body.put(field, MAX_COMPLETION_TOKENS_CAP);
+            }
+        }
+        if (!given) {
+            body.put("max_completion_tokens", MAX_COMPLETION_TOKENS_CAP);
+        }
+    }
+
+    /** The generic headers, else the later reset among the exhausted dimensions (remaining 0). */
+    @Override
+    protected Optional<Instant> resetAt(UpstreamResponse response, ProviderError error, Instant now) {
+        Optional<Instant> generic = super.resetAt(response, error, now);
+        if (generic.isPresent()) {
+            return generic;
+        }
+        Optional<Duration> longest = Optional.empty();
+        for (String[] dimension : DIMENSIONS) {
+            Optional<Double> remaining = number(response.header(dimension[0]));
+            if (remaining.isEmpty() || remaining.get() > 0) {
+                continue;
+            }
+            Optional<Duration> reset = number(response.header(dimension[1]))
+                    .filter(seconds -> seconds >= 0)
+                    .map(seconds -> Duration.ofNanos(Math.round(seconds * 1_000_000_000d)));
+            if (reset.isPresent() && (longest.isEmpty() || reset.get().compareTo(longest.get()) > 0)) {
+                longest = reset;
+            }
+        }
+        return longest.map(now::plus);
+    }
+
+    private static Optional<Double> number(String value) {
+        if (value == null) {
+            return Optional.empty();
+        }
+        try {
+            double number = Double.parseDouble(value.trim());
+            return Double.isNaN(number) || Double.isInfinite(number) ? Optional.empty() : Optional.of(number);
+        } catch (NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+}

@@ -1,0 +1,46 @@
+package io.chain429.ratelimit;
+
+import io.chain429.chain.Outcome;
+import io.chain429.chain.Step;
+import io.chain429.chain.Waterfall;
+import io.chain429.config.GatewayConfig.Settings;
+import io.chain429.config.ProviderConfig;
+import io.chain429.provider.ProviderRegistry;
+import org.apache.camel.Exchange;
+import org.apache.camel.Processor;
+
+/**
+ * Turns the current attempt's outcome into provider state shared by all requests: a 429 cools its quota key down
+ * until the provider's reset (or the default cooldown), a 402 cools the whole account down, a 401/403 disables
+ * the provider.
+ */
+public final class RecordCooldown implements Processor {
+
+    private final ProviderRegistry providers;
+    private final ProviderStateStore state;
+    private final Settings settings;
+
+    public RecordCooldown(ProviderRegistry providers, ProviderStateStore state, Settings settings) {
+        this.providers = providers;
+        this.state = state;
+        this.settings = settings;
+    }
+
+    @Override
+    public void process(Exchange exchange) {
+        Waterfall waterfall = exchange.getProperty(Waterfall.PROPERTY, Waterfall.class);
+        Step step = waterfall.currentStep();
+        ProviderConfig provider = providers.get(step.providerId()).config();
+        Outcome outcome = waterfall.lastOutcome().orElseThrow();
+        if (outcome instanceof Outcome.RateLimited limited) {
+            state.coolDown(QuotaKey.of(provider, step.model()),
+                    limited.resetAt().orElseGet(() -> state.now().plus(settings.cooldownDefault())),
+                    limited.resetAt().isPresent() ? "HTTP 429" : "HTTP 429 without a reset hint: default cooldown");
+        } else if (outcome instanceof Outcome.PaymentRequired) {
+            state.coolDown(new QuotaKey(provider.id(), "*"), state.now().plus(settings.cooldownPaymentRequired()),
+                    "HTTP 402: the account has no credit left");
+        } else if (outcome instanceof Outcome.AuthFailed failed) {
+            state.disable(provider.id(), "the provider answered HTTP " + failed.status() + " to its API key");
+        }
+    }
+}

@@ -1,0 +1,270 @@
+package io.chain429.chain;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.chain429.config.ConfigException;
+import io.chain429.config.GatewayConfig;
+import io.chain429.config.GatewayConfig.Settings;
+import io.chain429.config.ProviderConfig;
+import io.chain429.config.ProviderConfig.Limits;
+import io.chain429.config.ProviderConfig.QuotaScope;
+import io.chain429.config.ProviderConfig.Timeouts;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ChainFilesTest {
+
+    private static final String CONFIG_FILE = "config/429chain.yaml";
+
+    /** groq is disabled (no key): chains may still name it. */
+    private static final GatewayConfig CONFIG = config(Optional.empty());
+
+    @TempDir
+    Path routes;
+
+    @Test
+    void readsChainsAndIgnoresEverythingElse() throws IOException {
+        write("chains.yaml", """
+                - beans:
+                    - name: helper
+                      type: java.lang.Object
+                - routeTemplate:
+                    id: chain
+                    from:
+                      uri: direct:unused
+                - route:
+                    from:
+                      uri: direct:other
+                - templatedRoute:
+                    routeTemplateRef: somethingElse
+                    parameters:
+                      - name: whatever
+                - templatedRoute:
+                    routeTemplateRef: chain
+                    routeId: chain-default
+                    parameters:
+                      - name: name
+                        value: default
+                      - name: steps
+                        value: groq/llama-3.1-8b-instant, openrouter/meta-llama/llama-3.3-70b-instruct:free ,demo/echo,
+                """);
+        write("README.md", "- templatedRoute: not yaml, not read\n");
+
+        List<ChainDefinition> chains = ChainFiles.load(routes, CONFIG);
+
+        assertThat(chains).containsExactly(new ChainDefinition("default", List.of(
+                new Step("groq", "llama-3.1-8b-instant"),
+                new Step("openrouter", "meta-llama/llama-3.3-70b-instruct:free"),
+                new Step("demo", "echo")), routes.resolve("chains.yaml").toString(), 15));
+    }
+
+    @Test
+    void readsFilesInNameOrder() throws IOException {
+        write("b.yaml", chain("second", "demo/echo"));
+        write("a.yaml", chain("first", "demo/echo"));
+
+        assertThat(ChainFiles.load(routes, CONFIG)).extracting(ChainDefinition::name).containsExactly("first", "second");
+    }
+
+    @Test
+    void acceptsADefaultChainThatExists() throws IOException {
+        write("chains.yaml", chain("fast", "demo/echo"));
+
+        assertThat(ChainFiles.load(routes, config(Optional.of("fast")))).extracting(ChainDefinition::name).containsExactly("fast");
+    }
+
+    @Test
+    void suggestsTheProviderAnUnknownOneWasMeantToBe() throws IOException {
+        write("chains.yaml", chain("fast", "demo/echo, grok/llama"));
+
+        assertError(loadFailure(), "chains.yaml", 7, "templatedRoute[chain-fast].parameters.steps",
+                "step 'grok/llama' names unknown provider 'grok' (did you mean 'groq'?)");
+    }
+
+    @Test
+    void listsTheProvidersWhenNoneIsClose() throws IOException {
+        write("chains.yaml", chain("fast", "mistral/large"));
+
+        assertError(loadFailure(), "chains.yaml", 7, "templatedRoute[chain-fast].parameters.steps",
+                "names unknown provider 'mistral'; configured providers are groq, openrouter, demo");
+    }
+
+    @Test
+    void rejectsAChainWithoutSteps() throws IOException {
+        write("chains.yaml", chain("fast", "' , '"));
+
+        assertError(loadFailure(), "chains.yaml", 7, "templatedRoute[chain-fast].parameters.steps",
+                "a chain needs at least one step");
+    }
+
+    @Test
+    void rejectsAChainWithoutStepsParameter() throws IOException {
+        write("chains.yaml", """
+                - templatedRoute:
+                    routeTemplateRef: chain
+                    parameters:
+                      - name: name
+                        value: fast
+                """);
+
+        assertError(loadFailure(), "chains.yaml", 4, "templatedRoute[chain-fast].parameters.steps",
+                "a chain needs at least one step");
+    }
+
+    @Test
+    void rejectsAStepWithoutModel() throws IOException {
+        write("chains.yaml", chain("fast", "demo/echo, groq"));
+
+        assertError(loadFailure(), "chains.yaml", 7, "templatedRoute[chain-fast].parameters.steps",
+                "step 'groq' is not of the form provider/model");
+    }
+
+    @Test
+    void suggestsTheParameterAnUnknownOneWasMeantToBe() throws IOException {
+        write("chains.yaml", """
+                - route:
+                    from:
+                      uri: direct:x
+                - templatedRoute:
+                    routeTemplateRef: chain
+                    parameters:
+                      - name: name
+                        value: fast
+                      - name: step
+                        value: demo/echo
+                """);
+
+        assertError(loadFailure(), "chains.yaml", 9, "templatedRoute#2.parameters",
+                "unknown parameter 'step' (did you mean 'steps'?)");
+    }
+
+    @Test
+    void rejectsAParameterWithoutValue() throws IOException {
+        write("chains.yaml", """
+                - templatedRoute:
+                    routeTemplateRef: chain
+                    parameters:
+                      - name: name
+                        value: fast
+                      - name: steps
+                """);
+
+        assertError(loadFailure(), "chains.yaml", 6, "templatedRoute#1.parameters", "parameter 'steps' has no value");
+    }
+
+    @Test
+    void rejectsABadChainName() throws IOException {
+        write("chains.yaml", chain("Fast!", "demo/echo"));
+
+        assertError(loadFailure(), "chains.yaml", 5, "templatedRoute#1.parameters.name",
+                "expected a chain name of lower-case letters, digits, '_' and '-'");
+    }
+
+    @Test
+    void rejectsAChainNameUsedInAnotherFile() throws IOException {
+        write("a.yaml", chain("fast", "demo/echo"));
+        write("b.yaml", "# the same chain again\n" + chain("fast", "groq/llama"));
+
+        assertError(loadFailure(), "b.yaml", 6, "templatedRoute[chain-fast].parameters.name",
+                "chain 'fast' is already defined at " + routes.resolve("a.yaml") + ":1");
+    }
+
+    @Test
+    void rejectsARouteIdThatIsNotDerivedFromTheName() throws IOException {
+        write("chains.yaml", """
+                - templatedRoute:
+                    routeTemplateRef: chain
+                    routeId: fast
+                    parameters:
+                      - name: name
+                        value: fast
+                      - name: steps
+                        value: demo/echo
+                """);
+
+        assertError(loadFailure(), "chains.yaml", 3, "templatedRoute[chain-fast].routeId",
+                "must be 'chain-fast' (or be left out), got 'fast'");
+    }
+
+    @Test
+    void rejectsADefaultChainThatNamesNoChain() throws IOException {
+        write("chains.yaml", chain("fast", "demo/echo") + chain("smart", "groq/llama"));
+
+        ConfigException e = assertThrows(ConfigException.class, () -> ChainFiles.load(routes, config(Optional.of("default"))));
+
+        assertThat(e.file()).isEqualTo(CONFIG_FILE);
+        assertThat(e.line()).isZero();
+        assertThat(e.field()).isEqualTo("settings.defaultChain");
+        assertThat(e.getMessage()).contains("'default' names no chain in " + routes + ": known chains are fast, smart");
+    }
+
+    @Test
+    void reportsTheLineOfAYamlSyntaxError() throws IOException {
+        write("chains.yaml", """
+                - templatedRoute:
+                    routeTemplateRef: chain
+                   parameters: []
+                """);
+
+        assertError(loadFailure(), "chains.yaml", 3, null, "invalid YAML");
+    }
+
+    @Test
+    void reportsAMissingFolder() {
+        Path missing = routes.resolve("nowhere");
+
+        ConfigException e = assertThrows(ConfigException.class, () -> ChainFiles.load(missing, CONFIG));
+
+        assertThat(e.file()).isEqualTo(missing.toString());
+        assertThat(e.line()).isZero();
+        assertThat(e.getMessage()).contains("not found");
+    }
+
+    private static GatewayConfig config(Optional<String> defaultChain) {
+        Settings settings = new Settings(defaultChain, Settings.DEFAULT.cooldownDefault(), Settings.DEFAULT.cooldownPaymentRequired());
+        return new GatewayConfig(settings, List.of(
+                provider("groq", Optional.of("no apiKey configured")),
+                provider("openrouter", Optional.empty()),
+                provider("demo", Optional.empty())), CONFIG_FILE);
+    }
+
+    private static ProviderConfig provider(String id, Optional<String> disabledReason) {
+        return new ProviderConfig(id, "openai-compatible", URI.create("https://" + id + ".example/v1"), Optional.empty(),
+                QuotaScope.MODEL, Limits.NONE, Timeouts.DEFAULT, disabledReason, 1);
+    }
+
+    /** A chain item whose steps value sits on line 7 of its snippet. */
+    private static String chain(String name, String steps) {
+        return """
+                - templatedRoute:
+                    routeTemplateRef: chain
+                    parameters:
+                      - name: name
+                        value: %s
+                      - name: steps
+                        value: %s
+                """.formatted(name, steps);
+    }
+
+    private void write(String name, String yaml) throws IOException {
+        Files.writeString(routes.resolve(name), yaml);
+    }
+
+    private ConfigException loadFailure() {
+        return assertThrows(ConfigException.class, () -> ChainFiles.load(routes, CONFIG));
+    }
+
+    private void assertError(ConfigException e, String file, int line, String field, String phrase) {
+        assertThat(e.file()).isEqualTo(routes.resolve(file).toString());
+        assertThat(e.line()).as("line of: " + e.getMessage()).isEqualTo(line);
+        assertThat(e.field()).isEqualTo(field);
+        assertThat(e.getMessage()).contains(phrase);
+    }
+}

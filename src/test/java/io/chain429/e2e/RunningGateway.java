@@ -1,0 +1,143 @@
+package io.chain429.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.chain429.Gateway;
+import io.chain429.config.RuntimeSettings;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.camel.CamelContext;
+import org.apache.camel.main.Main;
+
+/**
+ * The real 429chain, booted in this JVM from a temporary config folder and the project's own route files, serving
+ * HTTP on a free loopback port.
+ */
+public final class RunningGateway implements AutoCloseable {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final List<String> PROJECT_ROUTES = List.of("api.camel.yaml", "waterfall.camel.yaml", "chain-template.camel.yaml");
+
+    private final Main main;
+    private final int port;
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+    private RunningGateway(Main main, int port) {
+        this.main = main;
+        this.port = port;
+    }
+
+    /** Boots with this {@code 429chain.yaml}, these chains, and these environment variables. */
+    public static RunningGateway start(String gatewayYaml, String chainsYaml, Map<String, String> environment) throws Exception {
+        Path dir = Files.createTempDirectory("429chain-e2e");
+        Path config = Files.createDirectories(dir.resolve("config"));
+        Path routes = Files.createDirectories(dir.resolve("routes"));
+        Files.writeString(config.resolve("429chain.yaml"), gatewayYaml);
+        for (String file : PROJECT_ROUTES) {
+            Files.copy(Path.of("routes", file), routes.resolve(file));
+        }
+        Files.writeString(routes.resolve("chains.camel.yaml"), chainsYaml);
+        return start(config, routes, environment);
+    }
+
+    /** Boots from existing folders (e.g. the project's shipped config/ and routes/). */
+    public static RunningGateway start(Path configDir, Path routesDir, Map<String, String> environment) throws Exception {
+        int port = freePort();
+        Map<String, String> env = new HashMap<>(environment);
+        env.put("CHAIN429_CONFIG_DIR", configDir.toString());
+        env.put("CHAIN429_ROUTES_DIR", routesDir.toString());
+        env.put("CHAIN429_PORT", String.valueOf(port));
+        Main main = Gateway.create(RuntimeSettings.resolve(env));
+        main.start();
+        return new RunningGateway(main, port);
+    }
+
+    /** A chains file with one chain per entry: name followed by its comma-separated steps. */
+    public static String chains(String... nameThenSteps) {
+        StringBuilder yaml = new StringBuilder();
+        for (int i = 0; i < nameThenSteps.length; i += 2) {
+            yaml.append("""
+                    - templatedRoute:
+                        routeTemplateRef: chain
+                        parameters:
+                          - name: name
+                            value: %s
+                          - name: steps
+                            value: %s
+                    """.formatted(nameThenSteps[i], nameThenSteps[i + 1]));
+        }
+        return yaml.toString();
+    }
+
+    public URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + port + path);
+    }
+
+    public String baseUrl() {
+        return "http://127.0.0.1:" + port + "/v1";
+    }
+
+    public CamelContext camelContext() {
+        return main.getCamelContext();
+    }
+
+    public HttpResponse<String> post(String path, String body, String... headers) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri(path))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        if (headers.length > 0) {
+            request.headers(headers);
+        }
+        return send(request.build());
+    }
+
+    public HttpResponse<String> get(String path) {
+        return send(HttpRequest.newBuilder(uri(path)).GET().build());
+    }
+
+    /** A minimal valid request asking for {@code model}. */
+    public HttpResponse<String> chat(String model) {
+        return post("/v1/chat/completions", """
+                {"model":"%s","messages":[{"role":"user","content":"hi there"}]}""".formatted(model));
+    }
+
+    public static JsonNode json(HttpResponse<String> response) {
+        try {
+            return JSON.readTree(response.body());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private HttpResponse<String> send(HttpRequest request) {
+        try {
+            return http.send(request, HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    @Override
+    public void close() {
+        main.stop();
+    }
+}
