@@ -1,7 +1,15 @@
 package io.chain429.provider;
 
 import io.chain429.config.ProviderTypes;
+import io.chain429.provider.cerebras.CerebrasAdapter;
 import io.chain429.provider.demo.DemoAdapter;
+import io.chain429.provider.gemini.GeminiAdapter;
+import io.chain429.provider.github.GitHubModelsAdapter;
+import io.chain429.provider.groq.GroqAdapter;
+import io.chain429.provider.mistral.MistralAdapter;
+import io.chain429.provider.nvidia.NvidiaAdapter;
+import io.chain429.provider.openai.OpenAiAdapter;
+import io.chain429.provider.openrouter.OpenRouterAdapter;
 import java.net.URI;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -21,14 +29,14 @@ public final class AdapterRegistry implements ProviderTypes {
     public static AdapterRegistry builtIn() {
         return new AdapterRegistry(List.of(
                 new OpenAiCompatibleAdapter(),
-                new io.chain429.provider.openai.OpenAiAdapter(),
-                new io.chain429.provider.openrouter.OpenRouterAdapter(),
-                new io.chain429.provider.groq.GroqAdapter(),
-                new io.chain429.provider.cerebras.CerebrasAdapter(),
-                new io.chain429.provider.gemini.GeminiAdapter(),
-                new io.chain429.provider.mistral.MistralAdapter(),
-                new io.chain429.provider.nvidia.NvidiaAdapter(),
-                new io.chain429.provider.github.GitHubModelsAdapter(),
+                new OpenAiAdapter(),
+                new OpenRouterAdapter(),
+                new GroqAdapter(),
+                new CerebrasAdapter(),
+                new GeminiAdapter(),
+                new MistralAdapter(),
+                new NvidiaAdapter(),
+                new GitHubModelsAdapter(),
                 new DemoAdapter()));
     }
 

@@ -31,20 +31,39 @@ public class OpenAiCompatibleAdapter implements ProviderAdapter {
     private static final Set<String> CHOICE_FIELDS = Set.of("index", "message", "finish_reason", "logprobs");
     private static final Set<String> MISCONFIGURED_MODEL_CODES = Set.of("model_not_found", "model_decommissioned", "model_not_available");
 
-    @Override
-    public String type() {
-        return "openai-compatible";
+    private final String type;
+    private final Optional<URI> defaultBaseUrl;
+    private final boolean requiresApiKey;
+
+    /** The generic type: any OpenAI-compatible server at a configured URL; local ones (llama.cpp, vLLM, Ollama) need no key. */
+    public OpenAiCompatibleAdapter() {
+        this("openai-compatible", Optional.empty(), false);
+    }
+
+    /** A hosted provider: known URL, key required. */
+    protected OpenAiCompatibleAdapter(String type, URI defaultBaseUrl) {
+        this(type, Optional.of(defaultBaseUrl), true);
+    }
+
+    protected OpenAiCompatibleAdapter(String type, Optional<URI> defaultBaseUrl, boolean requiresApiKey) {
+        this.type = type;
+        this.defaultBaseUrl = defaultBaseUrl;
+        this.requiresApiKey = requiresApiKey;
     }
 
     @Override
-    public Optional<URI> defaultBaseUrl() {
-        return Optional.empty();
+    public final String type() {
+        return type;
     }
 
-    /** Local OpenAI-compatible servers (llama.cpp, vLLM, Ollama) usually need no key. */
     @Override
-    public boolean requiresApiKey() {
-        return false;
+    public final Optional<URI> defaultBaseUrl() {
+        return defaultBaseUrl;
+    }
+
+    @Override
+    public final boolean requiresApiKey() {
+        return requiresApiKey;
     }
 
     @Override

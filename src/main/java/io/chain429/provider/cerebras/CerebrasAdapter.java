@@ -31,19 +31,8 @@ public final class CerebrasAdapter extends OpenAiCompatibleAdapter {
             new String[] {"x-ratelimit-remaining-tokens-minute", "x-ratelimit-reset-tokens-minute"},
             new String[] {"x-ratelimit-remaining-requests-day", "x-ratelimit-reset-requests-day"});
 
-    @Override
-    public String type() {
-        return "cerebras";
-    }
-
-    @Override
-    public Optional<URI> defaultBaseUrl() {
-        return Optional.of(DEFAULT_BASE_URL);
-    }
-
-    @Override
-    public boolean requiresApiKey() {
-        return true;
+    public CerebrasAdapter() {
+        super("cerebras", DEFAULT_BASE_URL);
     }
 
     @Override

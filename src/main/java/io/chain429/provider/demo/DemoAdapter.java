@@ -25,19 +25,8 @@ public final class DemoAdapter extends OpenAiCompatibleAdapter {
     static final String LABEL = "[429chain demo provider: no real model answered] ";
     private static final int MAX_ECHO = 200;
 
-    @Override
-    public String type() {
-        return "demo";
-    }
-
-    @Override
-    public Optional<URI> defaultBaseUrl() {
-        return Optional.of(URI.create("demo:local"));
-    }
-
-    @Override
-    public boolean requiresApiKey() {
-        return false;
+    public DemoAdapter() {
+        super("demo", Optional.of(URI.create("demo:local")), false);
     }
 
     @Override

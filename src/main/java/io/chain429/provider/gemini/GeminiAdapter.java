@@ -36,19 +36,8 @@ public final class GeminiAdapter extends OpenAiCompatibleAdapter {
             Pattern.compile("retry in\\s+((?:\\d+(?:\\.\\d+)?(?:ns|us|µs|μs|ms|s|m|h))+)", Pattern.CASE_INSENSITIVE);
     private static final String API_KEY_INVALID = "API_KEY_INVALID";
 
-    @Override
-    public String type() {
-        return "gemini";
-    }
-
-    @Override
-    public Optional<URI> defaultBaseUrl() {
-        return Optional.of(DEFAULT_BASE_URL);
-    }
-
-    @Override
-    public boolean requiresApiKey() {
-        return true;
+    public GeminiAdapter() {
+        super("gemini", DEFAULT_BASE_URL);
     }
 
     /** Gemma: system and developer messages go into the first user turn; tools are dropped. */

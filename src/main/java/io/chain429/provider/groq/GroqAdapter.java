@@ -24,19 +24,8 @@ public final class GroqAdapter extends OpenAiCompatibleAdapter {
     static final List<String> STRIPPED_PARAMETERS = List.of("logprobs", "top_logprobs", "logit_bias");
     private static final List<String> DIMENSIONS = List.of("requests", "tokens");
 
-    @Override
-    public String type() {
-        return "groq";
-    }
-
-    @Override
-    public Optional<URI> defaultBaseUrl() {
-        return Optional.of(DEFAULT_BASE_URL);
-    }
-
-    @Override
-    public boolean requiresApiKey() {
-        return true;
+    public GroqAdapter() {
+        super("groq", DEFAULT_BASE_URL);
     }
 
     @Override

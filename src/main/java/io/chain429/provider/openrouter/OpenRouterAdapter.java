@@ -25,19 +25,8 @@ public final class OpenRouterAdapter extends OpenAiCompatibleAdapter {
      */
     static final long SECONDS_EPOCH_LIMIT = 100_000_000_000L;
 
-    @Override
-    public String type() {
-        return "openrouter";
-    }
-
-    @Override
-    public Optional<URI> defaultBaseUrl() {
-        return Optional.of(DEFAULT_BASE_URL);
-    }
-
-    @Override
-    public boolean requiresApiKey() {
-        return true;
+    public OpenRouterAdapter() {
+        super("openrouter", DEFAULT_BASE_URL);
     }
 
     @Override

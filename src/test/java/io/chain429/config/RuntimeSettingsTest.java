@@ -1,0 +1,50 @@
+package io.chain429.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RuntimeSettingsTest {
+
+    @Test
+    void defaultsServeOnLoopbackPort4290FromTheWorkingDirectoryFolders(@TempDir Path empty) {
+        RuntimeSettings settings = RuntimeSettings.resolve(Map.of("CHAIN429_CONFIG_DIR", empty.toString()));
+
+        assertThat(settings.host()).isEqualTo("127.0.0.1");
+        assertThat(settings.port()).isEqualTo(4290);
+        assertThat(settings.managementPort()).isEqualTo(4291);
+        assertThat(settings.routesDir()).isEqualTo(Path.of("routes"));
+        assertThat(settings.dataDir()).isEqualTo(Path.of("data"));
+        assertThat(settings.gatewayConfigFile()).isEqualTo(empty.resolve("429chain.yaml"));
+    }
+
+    @Test
+    void theEnvironmentWinsOverApplicationPropertiesWhichWinsOverDefaults(@TempDir Path config) throws Exception {
+        Files.writeString(config.resolve("application.properties"), """
+                CHAIN429_PORT = 5000
+                CHAIN429_HOST = 0.0.0.0
+                CHAIN429_ROUTES_DIR = my-routes
+                """);
+
+        RuntimeSettings settings = RuntimeSettings.resolve(Map.of(
+                "CHAIN429_CONFIG_DIR", config.toString(),
+                "CHAIN429_PORT", "6000"));
+
+        assertThat(settings.port()).as("CHAIN429_PORT from the environment (Camel itself would ignore *_PORT variables)").isEqualTo(6000);
+        assertThat(settings.host()).isEqualTo("0.0.0.0");
+        assertThat(settings.routesDir()).isEqualTo(Path.of("my-routes"));
+    }
+
+    @Test
+    void aBadPortIsAConfigErrorNamingTheVariable(@TempDir Path empty) {
+        assertThatThrownBy(() -> RuntimeSettings.resolve(Map.of("CHAIN429_CONFIG_DIR", empty.toString(), "CHAIN429_PORT", "http")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("CHAIN429_PORT")
+                .hasMessageContaining("'http'");
+    }
+}

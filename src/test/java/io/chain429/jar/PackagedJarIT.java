@@ -1,0 +1,113 @@
+package io.chain429.jar;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The README's run command, as a newcomer types it: {@code java -jar target/429chain.jar} in the project folder,
+ * with no API keys. Also: a broken config file stops start-up with a message naming the file, line and field.
+ */
+class PackagedJarIT {
+
+    private static final Path JAR = Path.of("target", "429chain.jar");
+
+    @Test
+    void theJarStartsFromTheShippedFilesAndAnswersTheFirstCurlWithTheDemo() throws Exception {
+        int port = freePort();
+        Process process = start(Path.of("."), "CHAIN429_PORT", String.valueOf(port));
+        try {
+            HttpClient http = HttpClient.newHttpClient();
+            HttpResponse<String> response = waitForAnswer(http, HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"))
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"default\",\"messages\":[{\"role\":\"user\",\"content\":\"ping\"}]}"))
+                    .build());
+
+            assertThat(response.statusCode()).isEqualTo(200);
+            JsonNode body = new ObjectMapper().readTree(response.body());
+            assertThat(body.path("choices").get(0).path("message").path("content").asText()).contains("demo", "ping");
+            assertThat(response.headers().firstValue("X-429chain-Provider")).hasValue("demo/echo");
+        } finally {
+            process.destroy();
+            assertThat(process.waitFor(20, TimeUnit.SECONDS)).as("stops on SIGTERM").isTrue();
+        }
+        String log = Files.readString(logOf(process));
+        assertThat(log).contains("provider groq (groq) disabled: environment variable GROQ_API_KEY is not set");
+        assertThat(log).contains("serving 2 chain(s) on http://127.0.0.1:" + port);
+    }
+
+    @Test
+    void aBrokenConfigStopsStartUpNamingTheFileLineAndField(@TempDir Path dir) throws Exception {
+        Path config = Files.createDirectories(dir.resolve("config"));
+        Files.writeString(config.resolve("429chain.yaml"), """
+                version: 1
+                providers:
+                  - id: demo
+                    type: demo
+                    quotaScop: model
+                """);
+        Process process = start(Path.of("."), "CHAIN429_CONFIG_DIR", config.toString(), "CHAIN429_PORT", String.valueOf(freePort()));
+
+        assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(process.exitValue()).isEqualTo(2);
+        assertThat(Files.readString(logOf(process)))
+                .contains("429chain cannot start: " + config.resolve("429chain.yaml") + ":5: providers[0].quotaScop")
+                .contains("did you mean 'quotaScope'?");
+    }
+
+    private final Map<Process, Path> logs = new HashMap<>();
+
+    private Process start(Path workingDir, String... environment) throws IOException {
+        Path log = Files.createTempFile("429chain-jar", ".log");
+        List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", JAR.toAbsolutePath().toString());
+        ProcessBuilder builder = new ProcessBuilder(command).directory(workingDir.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
+        builder.environment().keySet().removeIf(name -> name.endsWith("_API_KEY") || name.startsWith("CHAIN429_"));
+        for (int i = 0; i < environment.length; i += 2) {
+            builder.environment().put(environment[i], environment[i + 1]);
+        }
+        Process process = builder.start();
+        logs.put(process, log);
+        return process;
+    }
+
+    private Path logOf(Process process) {
+        return logs.get(process);
+    }
+
+    private static HttpResponse<String> waitForAnswer(HttpClient http, HttpRequest request) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (true) {
+            try {
+                return http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            } catch (IOException notYetListening) {
+                if (System.nanoTime() > deadline) {
+                    throw notYetListening;
+                }
+                Thread.sleep(100);
+            }
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+}
