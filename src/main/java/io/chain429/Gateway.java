@@ -1,8 +1,10 @@
 package io.chain429;
 
 import io.chain429.api.ListModels;
+import io.chain429.api.LogRequest;
 import io.chain429.api.ParseChatRequest;
 import io.chain429.api.WriteApiError;
+import io.chain429.api.WatchClient;
 import io.chain429.api.WriteCompletion;
 import io.chain429.chain.CallProvider;
 import io.chain429.chain.ChainDefinition;
@@ -23,6 +25,7 @@ import io.chain429.provider.AdapterRegistry;
 import io.chain429.provider.ProviderRegistry;
 import io.chain429.ratelimit.ProviderStateStore;
 import io.chain429.ratelimit.RecordCooldown;
+import io.chain429.sse.SseRelay;
 import java.time.Clock;
 import java.util.List;
 import org.apache.camel.main.BaseMainSupport;
@@ -67,6 +70,7 @@ public final class Gateway {
         main.addOverrideProperty("camel.server.port", String.valueOf(settings.port()));
 
         main.bind("parseChatRequest", new ParseChatRequest());
+        main.bind("watchClient", new WatchClient());
         main.bind("resolveChain", new ResolveChain(chainRegistry, providers, config.settings().defaultChain()));
         main.bind("startWaterfall", new StartWaterfall());
         main.bind("waterfallRouter", new WaterfallRouter());
@@ -76,6 +80,8 @@ public final class Gateway {
         main.bind("classifyFailure", new ClassifyFailure());
         main.bind("recordCooldown", new RecordCooldown(providers, state, config.settings()));
         main.bind("writeCompletion", new WriteCompletion(providers, state));
+        main.bind("relayStream", new SseRelay(state));
+        main.bind("logRequest", new LogRequest());
         main.bind("writeApiError", new WriteApiError());
         main.bind("listModels", new ListModels(chainRegistry, providers, state));
         main.bind("providerStateStore", state);

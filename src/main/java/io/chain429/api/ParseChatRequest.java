@@ -25,11 +25,11 @@ public final class ParseChatRequest implements Processor {
         ObjectNode body = (ObjectNode) node;
         String model = model(body.get("model"));
         checkMessages(body.get("messages"));
-        boolean stream = body.path("stream").asBoolean(false);
-        if (stream) {
-            throw invalid("stream: true is not supported by this version of 429chain yet; send stream: false.", "stream", "unsupported_parameter");
+        JsonNode stream = body.get("stream");
+        if (stream != null && !stream.isNull() && !stream.isBoolean()) {
+            throw invalid("'stream' must be true or false.", "stream", "invalid_type");
         }
-        exchange.setProperty(ChatRequest.PROPERTY, new ChatRequest(body, model, stream, received));
+        exchange.setProperty(ChatRequest.PROPERTY, new ChatRequest(body, model, stream != null && stream.asBoolean(), received));
     }
 
     private static String model(JsonNode model) {

@@ -40,18 +40,21 @@ public final class WriteCompletion implements Processor {
         if (last instanceof Outcome.Success success) {
             HttpReplies.json(message, 200, success.completion());
             message.setHeader("X-429chain-Provider", lastStep(waterfall).toString());
+            waterfall.answered(200, success.completion().get("usage"));
         } else if (last instanceof Outcome.ClientError rejected) {
             HttpReplies.error(message, rejected.status(), rejected.error());
             message.setHeader("X-429chain-Provider", lastStep(waterfall).toString());
+            waterfall.answered(rejected.status(), null);
         } else {
-            writeExhausted(message, waterfall);
+            waterfall.answered(writeExhausted(message, waterfall), null);
         }
         message.setHeader("X-429chain-Attempts", waterfall.sentCount());
         message.setHeader("X-429chain-Overhead-Ms",
                 String.format(Locale.ROOT, "%.3f", waterfall.overheadNanos(System.nanoTime()) / 1_000_000.0));
     }
 
-    private void writeExhausted(Message message, Waterfall waterfall) {
+    /** @return the status written */
+    private int writeExhausted(Message message, Waterfall waterfall) {
         String summary = waterfall.attempts().stream()
                 .map(a -> a.step() + ": " + a.outcome().describe())
                 .collect(Collectors.joining("; "));
@@ -66,9 +69,10 @@ public final class WriteCompletion implements Processor {
             HttpReplies.error(message, 429, new OpenAiError(
                     subject + "; retry in " + seconds + "s. " + summary, "rate_limit_error", null, "rate_limit_exceeded"));
             message.setHeader("Retry-After", seconds);
-        } else {
-            HttpReplies.error(message, 503, OpenAiError.server(subject + ". " + summary, "all_providers_failed"));
+            return 429;
         }
+        HttpReplies.error(message, 503, OpenAiError.server(subject + ". " + summary, "all_providers_failed"));
+        return 503;
     }
 
     private Optional<Cooldown> cooldown(Step step) {

@@ -30,7 +30,7 @@ import org.snakeyaml.engine.v2.nodes.SequenceNode;
 public final class ChainFiles {
 
     private static final String TEMPLATE = "chain";
-    private static final List<String> PARAMETERS = List.of("name", "steps");
+    private static final List<String> PARAMETERS = List.of("name", "steps", "commit");
     private static final List<String> PARAMETER_FIELDS = List.of("name", "value");
     private static final String NO_STEPS = "a chain needs at least one step";
 
@@ -105,7 +105,16 @@ public final class ChainFiles {
             throw yaml.error(parametersNode, label + ".parameters.steps", NO_STEPS);
         }
         List<Step> steps = steps(yaml, stepsNode, label + ".parameters.steps");
-        chains.put(name, new ChainDefinition(name, steps, yaml.file(), YamlNodes.line(item)));
+        CommitMode commit = parameters.containsKey("commit")
+                ? commitMode(yaml, parameters.get("commit"), label + ".parameters.commit")
+                : CommitMode.FIRST_EVENT;
+        chains.put(name, new ChainDefinition(name, steps, commit, yaml.file(), YamlNodes.line(item)));
+    }
+
+    private static CommitMode commitMode(YamlNodes yaml, Node node, String path) {
+        String value = yaml.string(node, path);
+        return CommitMode.parse(value).orElseThrow(() -> yaml.error(node, path,
+                "expected first-event or complete, got '" + value + "'" + YamlNodes.didYouMean(value, CommitMode.NAMES)));
     }
 
     /** The value node of each template parameter, by parameter name. */
@@ -120,7 +129,7 @@ public final class ChainFiles {
             String name = yaml.string(nameNode, path);
             if (!PARAMETERS.contains(name)) {
                 throw yaml.error(nameNode, path, "unknown parameter '" + name + "'" + YamlNodes.didYouMean(name, PARAMETERS)
-                        + "; the chain template takes 'name' and 'steps'");
+                        + "; the chain template takes 'name', 'steps' and optionally 'commit'");
             }
             Node value = fields.get("value");
             if (value == null || YamlNodes.isNull(value)) {

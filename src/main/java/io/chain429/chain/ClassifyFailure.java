@@ -22,7 +22,7 @@ public final class ClassifyFailure implements Processor {
         Waterfall waterfall = exchange.getProperty(Waterfall.PROPERTY, Waterfall.class);
         Throwable failure = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
         Outcome.Failed outcome = new Outcome.Failed(describe(failure));
-        if (failure instanceof java.io.IOException) {
+        if (failure instanceof java.io.IOException || failure instanceof java.util.concurrent.TimeoutException) {
             LOG.debug("{}: {}", waterfall.currentStep(), outcome.reason(), failure);
         } else {
             LOG.warn("{}: unexpected failure while calling the provider; trying the next step", waterfall.currentStep(), failure);
@@ -36,7 +36,7 @@ public final class ClassifyFailure implements Processor {
             if (cause instanceof HttpConnectTimeoutException) {
                 return "connect timeout";
             }
-            if (cause instanceof HttpTimeoutException) {
+            if (cause instanceof HttpTimeoutException || cause instanceof java.util.concurrent.TimeoutException) {
                 return "timed out";
             }
             if (cause instanceof ConnectException || cause instanceof UnresolvedAddressException) {

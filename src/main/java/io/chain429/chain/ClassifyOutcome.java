@@ -1,12 +1,18 @@
 package io.chain429.chain;
 
+import io.chain429.provider.Provider;
 import io.chain429.provider.ProviderRegistry;
+import io.chain429.provider.UpstreamStream;
+import io.chain429.sse.CommitGate;
 import io.chain429.provider.UpstreamResponse;
 import io.chain429.ratelimit.ProviderStateStore;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 
-/** Lets the step's adapter classify the provider's answer, and records the outcome on the waterfall. */
+/**
+ * Lets the step's adapter classify the provider's answer, and records the outcome on the waterfall. A stream is first
+ * read up to its commit point, so that a stream failing early is classified like any other failure.
+ */
 public final class ClassifyOutcome implements Processor {
 
     private final ProviderRegistry providers;
@@ -18,10 +24,21 @@ public final class ClassifyOutcome implements Processor {
     }
 
     @Override
-    public void process(Exchange exchange) {
+    public void process(Exchange exchange) throws Exception {
         Waterfall waterfall = exchange.getProperty(Waterfall.PROPERTY, Waterfall.class);
         Step step = waterfall.currentStep();
-        UpstreamResponse response = exchange.getMessage().getBody(UpstreamResponse.class);
-        waterfall.record(providers.get(step.providerId()).adapter().classify(response, step.model(), state.now()), true);
+        Provider provider = providers.get(step.providerId());
+        Object answer = exchange.getMessage().getBody();
+        if (answer instanceof UpstreamStream stream) {
+            long waiting = System.nanoTime();
+            try {
+                waterfall.record(CommitGate.await(stream, provider.adapter(), step.model(), provider.client().timeouts(),
+                        waterfall.commit(), waiting, state.now()), true);
+            } finally {
+                waterfall.addUpstreamNanos(System.nanoTime() - waiting);
+            }
+        } else {
+            waterfall.record(provider.adapter().classify((UpstreamResponse) answer, step.model(), state.now()), true);
+        }
     }
 }

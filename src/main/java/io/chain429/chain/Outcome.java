@@ -30,6 +30,21 @@ public sealed interface Outcome {
         }
     }
 
+    /**
+     * A stream that reached its commit point (its first content event, or its end in {@code complete} mode): it goes
+     * to the client from here, and no other step will be tried.
+     */
+    record Streaming(io.chain429.sse.LiveStream stream) implements Outcome {
+        public String describe() {
+            return "streaming";
+        }
+
+        @Override
+        public boolean endsWaterfall() {
+            return true;
+        }
+    }
+
     /** The client's own request is wrong: return it to the client instead of trying other steps. */
     record ClientError(int status, OpenAiError error) implements Outcome {
         public String describe() {

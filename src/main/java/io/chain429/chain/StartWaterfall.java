@@ -16,6 +16,8 @@ public final class StartWaterfall implements Processor {
 
     public static final String CHAIN = "chain429Chain";
     public static final String STEPS = "chain429Steps";
+    /** The chain's commit mode for streams; absent for a single step (first-event). */
+    public static final String COMMIT = "chain429Commit";
 
     private final Map<String, List<Step>> parsed = new ConcurrentHashMap<>();
 
@@ -23,8 +25,9 @@ public final class StartWaterfall implements Processor {
     public void process(Exchange exchange) {
         String steps = exchange.getProperty(STEPS, String.class);
         ChatRequest request = exchange.getProperty(ChatRequest.PROPERTY, ChatRequest.class);
-        exchange.setProperty(Waterfall.PROPERTY,
-                new Waterfall(exchange.getProperty(CHAIN, String.class), parsed.computeIfAbsent(steps, StartWaterfall::parse), request));
+        CommitMode commit = CommitMode.parse(exchange.getProperty(COMMIT, "first-event", String.class)).orElse(CommitMode.FIRST_EVENT);
+        exchange.setProperty(Waterfall.PROPERTY, new Waterfall(
+                exchange.getProperty(CHAIN, String.class), parsed.computeIfAbsent(steps, StartWaterfall::parse), commit, request));
     }
 
     /** Steps were validated at start-up (see ChainFiles), so every entry here is well formed. */

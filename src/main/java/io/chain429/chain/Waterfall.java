@@ -1,5 +1,6 @@
 package io.chain429.chain;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.chain429.api.ChatRequest;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,15 +17,32 @@ public final class Waterfall {
 
     private final String chainName;
     private final List<Step> steps;
+    private final CommitMode commit;
     private final ChatRequest request;
     private final List<Attempt> attempts = new ArrayList<>();
     private int position = -1;
     private long upstreamNanos;
+    private long committedNanos;
+    private int status;
+    private String streamFailure;
+    private JsonNode usage;
 
-    public Waterfall(String chainName, List<Step> steps, ChatRequest request) {
+    public Waterfall(String chainName, List<Step> steps, CommitMode commit, ChatRequest request) {
         this.chainName = chainName;
         this.steps = steps;
+        this.commit = commit;
         this.request = request;
+    }
+
+    public CommitMode commit() {
+        return commit;
+    }
+
+    /** True when the answer goes to the client as an event stream: a streaming request that got an answer. */
+    public boolean isStreamingReply() {
+        return request.stream() && lastOutcome()
+                .filter(outcome -> outcome instanceof Outcome.Streaming || outcome instanceof Outcome.Success)
+                .isPresent();
     }
 
     public String chainName() {
@@ -71,6 +89,39 @@ public final class Waterfall {
 
     public void addUpstreamNanos(long nanos) {
         upstreamNanos += nanos;
+    }
+
+    /** Records how the request was answered, for the request log. */
+    public void answered(int status, JsonNode usage) {
+        this.status = status;
+        this.usage = usage;
+    }
+
+    /** The moment the first byte of a streamed answer went to the client. */
+    public void committed(long nanos) {
+        this.committedNanos = nanos;
+    }
+
+    /** A committed stream ended with an error event instead of its end marker. */
+    public void streamFailed(String reason) {
+        this.streamFailure = reason;
+    }
+
+    public int status() {
+        return status;
+    }
+
+    public Optional<JsonNode> usage() {
+        return Optional.ofNullable(usage);
+    }
+
+    public Optional<String> streamFailure() {
+        return Optional.ofNullable(streamFailure);
+    }
+
+    /** Time to first token for a stream; empty for a non-streamed answer. */
+    public Optional<Long> timeToFirstTokenNanos() {
+        return committedNanos == 0 ? Optional.empty() : Optional.of(committedNanos - request.receivedNanos());
     }
 
     /** Time spent in 429chain itself: everything but the waits on providers. */

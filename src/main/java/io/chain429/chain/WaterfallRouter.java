@@ -1,5 +1,6 @@
 package io.chain429.chain;
 
+import io.chain429.api.ClientLink;
 import org.apache.camel.Exchange;
 
 /**
@@ -13,6 +14,10 @@ public final class WaterfallRouter {
 
     public String next(Exchange exchange) {
         Waterfall waterfall = exchange.getProperty(Waterfall.PROPERTY, Waterfall.class);
+        ClientLink client = exchange.getProperty(ClientLink.PROPERTY, ClientLink.class);
+        if (client != null && client.gone()) {
+            return null; // nobody is waiting for an answer any more
+        }
         return waterfall.advance() ? ATTEMPT : null;
     }
 }

@@ -31,7 +31,7 @@ public final class ConfigLoader {
     private static final List<String> PROVIDER_FIELDS =
             List.of("id", "type", "baseUrl", "apiKey", "quotaScope", "limits", "timeouts");
     private static final List<String> LIMIT_FIELDS = List.of("rpm", "rpd", "tpm", "tpd", "concurrency");
-    private static final List<String> TIMEOUT_FIELDS = List.of("connect", "firstByte", "idle", "total");
+    private static final List<String> TIMEOUT_FIELDS = List.of("connect", "firstByte", "firstToken", "idle", "total");
 
     private static final Pattern CHAIN_NAME = Pattern.compile("[a-z0-9][a-z0-9_-]*");
     private static final Pattern PROVIDER_ID = Pattern.compile("[a-z0-9-]+");
@@ -233,6 +233,7 @@ public final class ConfigLoader {
         return new Timeouts(
                 optional(fields, path, "connect", defaults.connect(), this::positiveDuration),
                 optional(fields, path, "firstByte", defaults.firstByte(), this::positiveDuration),
+                optional(fields, path, "firstToken", defaults.firstToken(), this::positiveDuration),
                 optional(fields, path, "idle", defaults.idle(), this::positiveDuration),
                 optional(fields, path, "total", defaults.total(), this::positiveDuration));
     }

@@ -52,8 +52,15 @@ public record ProviderConfig(
         public static final Limits NONE = new Limits(null, null, null, null, null);
     }
 
-    public record Timeouts(Duration connect, Duration firstByte, Duration idle, Duration total) {
-        public static final Timeouts DEFAULT = new Timeouts(
-                Duration.ofSeconds(5), Duration.ofSeconds(30), Duration.ofSeconds(30), Duration.ofSeconds(300));
+    /**
+     * @param firstByte  until the response headers arrive
+     * @param firstToken from the headers of a stream until its first content event; still before the commit point,
+     *                   so exceeding it waterfalls to the next step
+     * @param idle       between two events of a stream
+     * @param total      the whole attempt
+     */
+    public record Timeouts(Duration connect, Duration firstByte, Duration firstToken, Duration idle, Duration total) {
+        public static final Timeouts DEFAULT = new Timeouts(Duration.ofSeconds(5), Duration.ofSeconds(30),
+                Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(300));
     }
 }

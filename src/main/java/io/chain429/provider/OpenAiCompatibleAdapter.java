@@ -121,8 +121,35 @@ public class OpenAiCompatibleAdapter implements ProviderAdapter {
         return new Outcome.Failed(status >= 500 ? "server error (HTTP " + status + ")" : "unexpected HTTP " + status);
     }
 
+    @Override
+    public ChunkReader chunkReader(String model, Instant now) {
+        return new ChunkReader(model, now, this::finishReason, this::parseErrorNode);
+    }
+
+    /** An error event before the first token is classified like the HTTP error it stands for, when its code says. */
+    @Override
+    public Outcome classifyStreamError(ProviderError error, Instant now) {
+        String code = error.code() == null ? "" : error.code();
+        String text = (code + " " + error.type() + " " + error.message()).toLowerCase(Locale.ROOT);
+        if (code.equals("429") || text.contains("rate_limit") || text.contains("rate limit") || text.contains("resource_exhausted")) {
+            return new Outcome.RateLimited(Optional.empty());
+        }
+        if (code.equals("402")) {
+            return new Outcome.PaymentRequired();
+        }
+        if (code.equals("401") || code.equals("403")) {
+            return new Outcome.AuthFailed(Integer.parseInt(code));
+        }
+        return new Outcome.Failed("error event before the first token");
+    }
+
     /** A 2xx only counts when it holds a completion: some servers answer 200 with an error body. */
     protected Outcome classifySuccess(UpstreamResponse response, String model, Instant now) {
+        if (response.contentType().startsWith("text/event-stream")) {
+            return StreamAggregator.aggregate(response.body(), chunkReader(model, now))
+                    .<Outcome>map(completion -> new Outcome.Success(completion))
+                    .orElseGet(() -> new Outcome.Failed("event stream without a complete answer"));
+        }
         JsonNode node = Json.parseOrNull(response.body());
         if (node == null) {
             return new Outcome.Failed("HTTP " + response.status() + " without a JSON completion");
@@ -196,9 +223,11 @@ public class OpenAiCompatibleAdapter implements ProviderAdapter {
     /** Reads an error in any of the shapes seen in the wild: OpenAI's object, a bare string, an array, HTML, text. */
     protected ProviderError parseError(UpstreamResponse response) {
         JsonNode node = Json.parseOrNull(response.body());
-        if (node == null) {
-            return ProviderError.NONE; // HTML page or plain text: nothing in it is worth relaying
-        }
+        return node == null ? ProviderError.NONE : parseErrorNode(node); // HTML or text: nothing worth relaying
+    }
+
+    /** Reads a parsed error body or in-band error event. */
+    protected ProviderError parseErrorNode(JsonNode node) {
         if (node.isArray() && !node.isEmpty()) {
             node = node.get(0);
         }

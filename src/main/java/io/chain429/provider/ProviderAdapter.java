@@ -28,11 +28,22 @@ public interface ProviderAdapter {
     /** Builds the upstream call for one step from the client's request body (which must not be modified). */
     UpstreamRequest prepare(ProviderConfig provider, String model, ObjectNode clientBody);
 
-    /** Sends the call. Adapters that answer locally (the demo) override this; the rest use HTTP. */
-    default UpstreamResponse send(ProviderClient client, UpstreamRequest request) throws IOException, InterruptedException {
-        return client.send(request);
+    /** Sends the call and reads the whole answer. Adapters that answer locally (the demo) override this. */
+    default UpstreamResponse send(ProviderClient client, UpstreamRequest request, CallGuard guard) throws IOException, InterruptedException {
+        return client.send(request, guard);
+    }
+
+    /** Sends a streaming call and returns once its headers are in. Adapters that answer locally override this. */
+    default UpstreamStream open(ProviderClient client, UpstreamRequest request, CallGuard guard) throws IOException, InterruptedException {
+        return client.open(request, guard);
     }
 
     /** Classifies the provider's complete answer; a successful completion comes back normalized to OpenAI's schema. */
     Outcome classify(UpstreamResponse response, String model, Instant now);
+
+    /** A reader for one stream's events, normalizing each chunk to OpenAI's schema. */
+    ChunkReader chunkReader(String model, Instant now);
+
+    /** Classifies an in-band error event that arrived before the first token, as if it had been an HTTP error. */
+    Outcome classifyStreamError(ProviderError error, Instant now);
 }

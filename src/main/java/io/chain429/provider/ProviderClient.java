@@ -1,13 +1,18 @@
 package io.chain429.provider;
 
 import io.chain429.config.ProviderConfig.Timeouts;
+import io.chain429.sse.SseSource;
 import java.io.IOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -30,23 +35,54 @@ public final class ProviderClient {
                 .build();
     }
 
+    public Timeouts timeouts() {
+        return timeouts;
+    }
+
     /**
      * Sends a JSON POST and reads the whole answer. The first-byte timeout bounds the wait for the response
      * headers; the total timeout bounds the whole exchange.
      */
-    public UpstreamResponse send(UpstreamRequest request) throws IOException, InterruptedException {
+    public UpstreamResponse send(UpstreamRequest request, CallGuard guard) throws IOException, InterruptedException {
+        CompletableFuture<HttpResponse<byte[]>> pending = http.sendAsync(build(request), HttpResponse.BodyHandlers.ofByteArray());
+        guard.onAbort(() -> pending.cancel(true));
+        HttpResponse<byte[]> response = await(pending, timeouts.total().toMillis());
+        return new UpstreamResponse(response.statusCode(), response.headers(), response.body());
+    }
+
+    /**
+     * Sends a streaming request and returns as soon as the response headers are in; the body is then read through
+     * the stream's {@link SseSource}, whose {@code close()} aborts the upstream request.
+     */
+    public UpstreamStream open(UpstreamRequest request, CallGuard guard) throws IOException, InterruptedException {
+        CompletableFuture<HttpResponse<Flow.Publisher<List<ByteBuffer>>>> pending =
+                http.sendAsync(build(request), HttpResponse.BodyHandlers.ofPublisher());
+        guard.onAbort(() -> pending.cancel(true));
+        HttpResponse<Flow.Publisher<List<ByteBuffer>>> response = await(pending, timeouts.firstByte().toMillis() + 1_000);
+        SseSource source = new SseSource();
+        response.body().subscribe(source);
+        guard.onAbort(source::close);
+        return new UpstreamStream(response.statusCode(), response.headers(), source);
+    }
+
+    private HttpRequest build(UpstreamRequest request) {
         HttpRequest.Builder builder = HttpRequest.newBuilder(request.uri())
                 .timeout(timeouts.firstByte())
                 .POST(HttpRequest.BodyPublishers.ofByteArray(request.body()));
         request.headers().forEach(builder::header);
         request.apiKey().ifPresent(key -> builder.header("Authorization", "Bearer " + key.reveal()));
-        CompletableFuture<HttpResponse<byte[]>> pending = http.sendAsync(builder.build(), HttpResponse.BodyHandlers.ofByteArray());
+        return builder.build();
+    }
+
+    private static <T> HttpResponse<T> await(CompletableFuture<HttpResponse<T>> pending, long timeoutMillis)
+            throws IOException, InterruptedException {
         try {
-            HttpResponse<byte[]> response = pending.get(timeouts.total().toMillis(), TimeUnit.MILLISECONDS);
-            return new UpstreamResponse(response.statusCode(), response.headers(), response.body());
+            return pending.get(timeoutMillis, TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             pending.cancel(true);
-            throw new HttpTimeoutException("no complete answer within the total timeout of " + timeouts.total().toSeconds() + "s");
+            throw new HttpTimeoutException("no answer within " + timeoutMillis + " ms");
+        } catch (CancellationException e) {
+            throw new IOException("call aborted: the client went away", e);
         } catch (ExecutionException e) {
             if (e.getCause() instanceof IOException io) {
                 throw io;

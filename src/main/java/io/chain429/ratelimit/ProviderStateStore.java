@@ -19,6 +19,11 @@ public final class ProviderStateStore {
     private final Clock clock;
     private final Map<QuotaKey, Cooldown> cooldowns = new ConcurrentHashMap<>();
     private final Map<String, String> disabled = new ConcurrentHashMap<>();
+    private final Map<String, LastFailure> lastFailures = new ConcurrentHashMap<>();
+
+    /** The latest failure seen from a provider, for health reporting. */
+    public record LastFailure(String reason, Instant at) {
+    }
 
     public ProviderStateStore(Clock clock) {
         this.clock = clock;
@@ -47,6 +52,15 @@ public final class ProviderStateStore {
         if (disabled.putIfAbsent(providerId, reason) == null) {
             LOG.warn("provider {} disabled: {}. Fix its configuration and restart 429chain.", providerId, reason);
         }
+    }
+
+    /** Remembers a failure that cools nothing down (e.g. a stream cut after its commit point). */
+    public void recordFailure(String providerId, String reason) {
+        lastFailures.put(providerId, new LastFailure(reason, now()));
+    }
+
+    public Optional<LastFailure> lastFailure(String providerId) {
+        return Optional.ofNullable(lastFailures.get(providerId));
     }
 
     public Optional<String> disabledReason(String providerId) {

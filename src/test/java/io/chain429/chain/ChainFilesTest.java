@@ -62,7 +62,7 @@ class ChainFilesTest {
         assertThat(chains).containsExactly(new ChainDefinition("default", List.of(
                 new Step("groq", "llama-3.1-8b-instant"),
                 new Step("openrouter", "meta-llama/llama-3.3-70b-instruct:free"),
-                new Step("demo", "echo")), routes.resolve("chains.yaml").toString(), 15));
+                new Step("demo", "echo")), CommitMode.FIRST_EVENT, routes.resolve("chains.yaml").toString(), 15));
     }
 
     @Test
@@ -241,6 +241,28 @@ class ChainFilesTest {
     }
 
     /** A chain item whose steps value sits on line 7 of its snippet. */
+    @Test
+    void aChainMayAskToCommitStreamsOnlyWhenComplete() throws IOException {
+        write("chains.yaml", chain("agents", "demo/echo") + """
+                      - name: commit
+                        value: complete
+                """ + chain("chat", "demo/echo"));
+
+        List<ChainDefinition> chains = ChainFiles.load(routes, CONFIG);
+
+        assertThat(chains).extracting(ChainDefinition::commit).containsExactly(CommitMode.COMPLETE, CommitMode.FIRST_EVENT);
+    }
+
+    @Test
+    void anUnknownCommitModeIsRejectedWithASuggestion() throws IOException {
+        write("chains.yaml", chain("agents", "demo/echo") + """
+                      - name: commit
+                        value: completed
+                """);
+
+        assertError(loadFailure(), "chains.yaml", 9, "templatedRoute[chain-agents].parameters.commit", "did you mean 'complete'?");
+    }
+
     private static String chain(String name, String steps) {
         return """
                 - templatedRoute:

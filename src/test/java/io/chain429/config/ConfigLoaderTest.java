@@ -61,7 +61,7 @@ class ConfigLoaderTest {
                     apiKey: ${env:GROQ_API_KEY}
                     quotaScope: provider
                     limits: {rpm: 30, rpd: 14400, tpm: 6000, tpd: 500000, concurrency: 4}
-                    timeouts: {connect: 2s, total: 1m}
+                    timeouts: {connect: 2s, firstToken: 4s, total: 1m}
                   - id: local-llm
                     type: openai-compatible
                     baseUrl: http://${env:LLM_HOST}:8080/v1/
@@ -82,7 +82,7 @@ class ConfigLoaderTest {
         assertThat(groq.quotaScope()).isEqualTo(QuotaScope.PROVIDER);
         assertThat(groq.limits()).isEqualTo(new Limits(30, 14400, 6000, 500000, 4));
         assertThat(groq.timeouts()).isEqualTo(new Timeouts(
-                Duration.ofSeconds(2), Duration.ofSeconds(30), Duration.ofSeconds(30), Duration.ofMinutes(1)));
+                Duration.ofSeconds(2), Duration.ofSeconds(30), Duration.ofSeconds(4), Duration.ofSeconds(30), Duration.ofMinutes(1)));
         assertThat(groq.line()).isEqualTo(7);
 
         ProviderConfig local = config.providers().get(1);

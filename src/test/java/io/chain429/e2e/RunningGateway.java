@@ -111,6 +111,94 @@ public final class RunningGateway implements AutoCloseable {
                 {"model":"%s","messages":[{"role":"user","content":"hi there"}]}""".formatted(model));
     }
 
+    /** A streamed answer as the client saw it: each {@code data:} payload with the time it arrived. */
+    public record Streamed(HttpResponse<?> response, List<Event> events, String raw) {
+        public record Event(long millis, String data) {
+            public JsonNode json() {
+                try {
+                    return JSON.readTree(data);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+        }
+
+        public int status() {
+            return response.statusCode();
+        }
+
+        public String header(String name) {
+            return response.headers().firstValue(name).orElse(null);
+        }
+
+        /** The chunks' concatenated delta contents. */
+        public String content() {
+            StringBuilder text = new StringBuilder();
+            for (Event event : events) {
+                if (!event.data().equals("[DONE]")) {
+                    event.json().path("choices").forEach(c -> text.append(c.path("delta").path("content").asText("")));
+                }
+            }
+            return text.toString();
+        }
+
+        public boolean endsWithDone() {
+            return !events.isEmpty() && events.get(events.size() - 1).data().equals("[DONE]");
+        }
+
+        public Event last() {
+            return events.get(events.size() - 1);
+        }
+
+        /** Arrival time of the first event carrying content, in ms since the request was sent. */
+        public long firstContentMillis() {
+            return events.stream().filter(e -> !e.data().equals("[DONE]") && !e.json().path("choices").path(0).path("delta").path("content").asText("").isEmpty())
+                    .findFirst().orElseThrow().millis();
+        }
+
+        public long lastContentMillis() {
+            return events.stream().filter(e -> !e.data().equals("[DONE]") && !e.json().path("choices").path(0).path("delta").path("content").asText("").isEmpty())
+                    .reduce((a, b) -> b).orElseThrow().millis();
+        }
+    }
+
+    /** Posts a request and reads the streamed answer event by event, noting when each arrives. */
+    public Streamed stream(String body) {
+        HttpRequest request = HttpRequest.newBuilder(uri("/v1/chat/completions"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body))
+                .build();
+        long start = System.nanoTime();
+        try {
+            HttpResponse<java.io.InputStream> response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+            List<Streamed.Event> events = new java.util.ArrayList<>();
+            StringBuilder raw = new StringBuilder();
+            try (var reader = new java.io.BufferedReader(new java.io.InputStreamReader(response.body(), java.nio.charset.StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = reader.readLine()) != null) {
+                    raw.append(line).append('\n');
+                    if (line.startsWith("data: ")) {
+                        events.add(new Streamed.Event((System.nanoTime() - start) / 1_000_000, line.substring(6)));
+                    }
+                }
+            } catch (IOException cut) {
+                raw.append("<connection failed: ").append(cut.getClass().getSimpleName()).append(">");
+            }
+            return new Streamed(response, events, raw.toString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A minimal streaming request for {@code model}. */
+    public Streamed streamChat(String model) {
+        return stream("""
+                {"model":"%s","stream":true,"messages":[{"role":"user","content":"hi there"}]}""".formatted(model));
+    }
+
     public static JsonNode json(HttpResponse<String> response) {
         try {
             return JSON.readTree(response.body());

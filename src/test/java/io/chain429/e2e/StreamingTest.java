@@ -1,0 +1,321 @@
+package io.chain429.e2e;
+
+import static io.chain429.e2e.RunningGateway.chains;
+import static io.chain429.e2e.RunningGateway.json;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.chain429.e2e.ProviderSimulator.Reply;
+import io.chain429.e2e.ProviderSimulator.StreamScript;
+import io.chain429.e2e.RunningGateway.Streamed;
+import java.io.InputStream;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The streaming contract: commit on the first content event, flush every event, never end a broken stream cleanly. */
+class StreamingTest {
+
+    private ProviderSimulator first;
+    private ProviderSimulator second;
+    private RunningGateway gateway;
+
+    @BeforeEach
+    void boot() throws Exception {
+        first = new ProviderSimulator("first");
+        second = new ProviderSimulator("second");
+        gateway = RunningGateway.start("""
+                version: 1
+                providers:
+                  - id: first
+                    type: openai-compatible
+                    baseUrl: %s
+                    timeouts: {firstByte: 2s, firstToken: 600ms, idle: 700ms, total: 20s}
+                  - id: second
+                    type: openai-compatible
+                    baseUrl: %s
+                """.formatted(first.baseUrl(), second.baseUrl()),
+                chains("duo", "first/model-a, second/model-b", "solo", "first/model-a")
+                        + """
+                        - templatedRoute:
+                            routeTemplateRef: chain
+                            parameters:
+                              - name: name
+                                value: careful
+                              - name: steps
+                                value: first/model-a, second/model-b
+                              - name: commit
+                                value: complete
+                        """,
+                Map.of());
+    }
+
+    @AfterEach
+    void stop() {
+        gateway.close();
+        first.close();
+        second.close();
+    }
+
+    @Test
+    void eventsAreForwardedAsTheyArriveWithStreamingHeaders() {
+        first.then(Reply.stream(StreamScript.chat("model-a", "one ", "two ", "three ", "four ", "five ", "six ", "seven ", "eight ", "nine ", "ten")
+                .interval(Duration.ofMillis(100))));
+
+        Streamed streamed = gateway.streamChat("duo");
+
+        assertThat(streamed.status()).isEqualTo(200);
+        assertThat(streamed.header("Content-Type")).isEqualTo("text/event-stream");
+        assertThat(streamed.header("Cache-Control")).isEqualTo("no-cache");
+        assertThat(streamed.header("X-Accel-Buffering")).isEqualTo("no");
+        assertThat(streamed.header("Content-Length")).isNull();
+        assertThat(streamed.header("X-429chain-Provider")).isEqualTo("first/model-a");
+        assertThat(streamed.content()).isEqualTo("one two three four five six seven eight nine ten");
+        assertThat(streamed.firstContentMillis()).as("first token is not held back").isLessThan(300);
+        assertThat(streamed.lastContentMillis() - streamed.firstContentMillis()).as("events are not buffered").isGreaterThanOrEqualTo(700);
+        assertThat(streamed.endsWithDone()).isTrue();
+        List<JsonNode> chunks = streamed.events().stream().filter(e -> !e.data().equals("[DONE]")).map(Streamed.Event::json).toList();
+        assertThat(chunks).allSatisfy(chunk -> {
+            assertThat(chunk.path("object").asText()).isEqualTo("chat.completion.chunk");
+            assertThat(chunk.path("model").asText()).isEqualTo("model-a");
+        });
+        assertThat(chunks.stream().map(c -> c.path("id").asText()).collect(Collectors.toSet())).hasSize(1);
+        assertThat(chunks.get(chunks.size() - 1).path("choices").get(0).path("finish_reason").asText()).isEqualTo("stop");
+    }
+
+    @Test
+    void failuresBeforeTheFirstTokenWaterfallLikeNonStreamingRequests() {
+        second.always(Reply.stream(StreamScript.chat("model-b", "from ", "second")));
+        first.then(
+                Reply.json(429, "{\"error\":{\"message\":\"slow down\"}}").withHeader("Retry-After", "0.2"),
+                Reply.stream(StreamScript.events("{\"error\":{\"message\":\"overloaded\",\"code\":503}}")),
+                Reply.stream(StreamScript.events().noDone()),
+                Reply.stream(StreamScript.chat("model-a", "late").firstEventDelay(Duration.ofSeconds(2))),
+                new Reply(500, Map.of("Content-Type", "text/html"), "<html>oops</html>", Duration.ZERO));
+
+        for (int i = 0; i < 5; i++) {
+            sleep(250); // let the 429's short cooldown pass, so each scripted failure is met
+            Streamed streamed = gateway.streamChat("duo");
+            assertThat(streamed.status()).isEqualTo(200);
+            assertThat(streamed.header("X-429chain-Provider")).as("attempt %d", i).isEqualTo("second/model-b");
+            assertThat(streamed.header("X-429chain-Attempts")).isEqualTo("2");
+            assertThat(streamed.content()).isEqualTo("from second");
+            assertThat(streamed.endsWithDone()).isTrue();
+            assertThat(streamed.raw()).doesNotContain("overloaded", "oops");
+        }
+    }
+
+    @Test
+    void aStreamCutAfterTheCommitPointEndsWithAnErrorEventAndNoDone() {
+        first.then(Reply.stream(StreamScript.chat("model-a", "a", "b", "c", "d", "e").cutAfter(3)));
+
+        Streamed streamed = gateway.streamChat("duo");
+
+        assertThat(streamed.status()).isEqualTo(200);
+        assertThat(streamed.content()).isEqualTo("ab");
+        assertThat(streamed.endsWithDone()).isFalse();
+        JsonNode error = streamed.last().json().path("error");
+        assertThat(error.path("code").asText()).isEqualTo("upstream_stream_error");
+        assertThat(error.path("type").asText()).isEqualTo("server_error");
+        assertThat(second.requestCount()).as("no switching providers mid-stream").isZero();
+    }
+
+    @Test
+    void aStallAfterTheCommitPointHitsTheIdleTimeout() {
+        first.then(Reply.stream(StreamScript.chat("model-a", "a", "b", "c").stallAfter(2)));
+
+        Streamed streamed = gateway.streamChat("duo");
+
+        assertThat(streamed.content()).isEqualTo("a");
+        assertThat(streamed.endsWithDone()).isFalse();
+        assertThat(streamed.last().json().path("error").path("code").asText()).isEqualTo("upstream_stream_error");
+        assertThat(streamed.last().json().path("error").path("message").asText()).contains("sent nothing");
+        assertThat(first.awaitNoOpenStreams(Duration.ofSeconds(2))).as("the stalled upstream is released").isTrue();
+    }
+
+    @Test
+    void anErrorEventMidStreamEndsWithAnErrorEvent() {
+        first.then(Reply.stream(StreamScript.chat("model-a", "a", "b").noDone()
+                .thenEvents("{\"error\":{\"message\":\"Provider returned error\",\"code\":502},\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"error\"}]}")));
+
+        Streamed streamed = gateway.streamChat("duo");
+
+        assertThat(streamed.content()).isEqualTo("ab");
+        assertThat(streamed.endsWithDone()).isFalse();
+        assertThat(streamed.last().json().path("error").path("code").asText()).isEqualTo("upstream_stream_error");
+    }
+
+    @Test
+    void aProviderThatClosesAfterItsFinishReasonStillEndsWithDone() {
+        first.then(Reply.stream(StreamScript.chat("model-a", "all ", "good").noDone()));
+
+        Streamed streamed = gateway.streamChat("duo");
+
+        assertThat(streamed.content()).isEqualTo("all good");
+        assertThat(streamed.endsWithDone()).isTrue();
+    }
+
+    @Test
+    void wireQuirksDoNotChangeWhatTheClientReceives() {
+        first.then(Reply.stream(StreamScript.chat("model-a", "split ", "crlf ", "comments ", "ünïcødé 🎉")
+                .splitWrites(42).crlf().keepAliveComments().noSpaceAfterColon().done("data:[DONE]")));
+
+        Streamed streamed = gateway.streamChat("duo");
+
+        assertThat(streamed.content()).isEqualTo("split crlf comments ünïcødé 🎉");
+        assertThat(streamed.endsWithDone()).isTrue();
+        assertThat(streamed.raw()).as("provider comments are not forwarded").doesNotContain("OPENROUTER");
+    }
+
+    @Test
+    void aMalformedEventIsSkipped() {
+        first.then(Reply.stream(StreamScript.events(
+                "{\"id\":\"x\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"model-a\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"before \"},\"finish_reason\":null}]}",
+                "{not json at all",
+                "{\"id\":\"x\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"model-a\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"after\"},\"finish_reason\":\"end_turn\"}]}")));
+
+        Streamed streamed = gateway.streamChat("duo");
+
+        assertThat(streamed.content()).isEqualTo("before after");
+        assertThat(streamed.endsWithDone()).isTrue();
+        JsonNode last = streamed.events().get(streamed.events().size() - 2).json();
+        assertThat(last.path("choices").get(0).path("finish_reason").asText()).as("mapped to OpenAI's vocabulary").isEqualTo("stop");
+    }
+
+    @Test
+    void usageIsForwardedOnlyWhenTheClientAskedForIt() {
+        first.always(Reply.stream(StreamScript.chat("model-a", "counted").withUsage(7, 3)));
+
+        Streamed without = gateway.streamChat("duo");
+        Streamed with = gateway.stream("""
+                {"model":"duo","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"hi"}]}""");
+
+        assertThat(without.raw()).doesNotContain("\"usage\"");
+        assertThat(with.events().get(with.events().size() - 2).json().path("usage").path("total_tokens").asInt()).isEqualTo(10);
+        assertThat(with.endsWithDone()).isTrue();
+    }
+
+    @Test
+    void anEventStreamAnsweringANonStreamingRequestIsAggregatedIntoOneCompletion() {
+        first.then(Reply.stream(StreamScript.chat("model-a", "Hello", ", ", "world").withUsage(4, 3)));
+
+        HttpResponse<String> response = gateway.chat("duo");
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        JsonNode completion = json(response);
+        assertThat(completion.path("object").asText()).isEqualTo("chat.completion");
+        assertThat(completion.path("choices").get(0).path("message").path("content").asText()).isEqualTo("Hello, world");
+        assertThat(completion.path("choices").get(0).path("finish_reason").asText()).isEqualTo("stop");
+        assertThat(completion.path("usage").path("total_tokens").asInt()).isEqualTo(7);
+    }
+
+    @Test
+    void aJsonAnswerToAStreamingRequestIsRetoldAsAStream() {
+        first.then(Reply.json(200, first.completion("model-a")));
+
+        Streamed streamed = gateway.streamChat("duo");
+
+        assertThat(streamed.header("Content-Type")).isEqualTo("text/event-stream");
+        assertThat(streamed.content()).isEqualTo("hello from first");
+        assertThat(streamed.endsWithDone()).isTrue();
+    }
+
+    @Test
+    void aCompleteCommitChainWaterfallsEvenWhenTheStreamBreaksLate() {
+        first.then(Reply.stream(StreamScript.chat("model-a", "partial ", "answer ", "that ", "breaks").cutAfter(4)));
+        second.then(Reply.stream(StreamScript.chat("model-b", "whole ", "answer")));
+
+        Streamed streamed = gateway.streamChat("careful");
+
+        assertThat(streamed.header("X-429chain-Provider")).isEqualTo("second/model-b");
+        assertThat(streamed.content()).isEqualTo("whole answer");
+        assertThat(streamed.endsWithDone()).isTrue();
+    }
+
+    @Test
+    void aClientThatLeavesCancelsTheUpstreamStream() throws Exception {
+        first.then(Reply.stream(StreamScript.chat("model-a", "a", "b", "c", "d", "e", "f", "g", "h").interval(Duration.ofMillis(200))));
+        HttpClient http = HttpClient.newHttpClient();
+        HttpResponse<InputStream> response = http.send(HttpRequest.newBuilder(gateway.uri("/v1/chat/completions"))
+                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"duo\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"))
+                .build(), HttpResponse.BodyHandlers.ofInputStream());
+        assertThat(response.body().read()).isNotEqualTo(-1);
+
+        response.body().close();
+        long left = System.nanoTime();
+
+        assertThat(first.awaitNoOpenStreams(Duration.ofSeconds(1))).isTrue();
+        assertThat((System.nanoTime() - left) / 1_000_000).isLessThan(1000);
+        assertThat(first.streamsClosedByPeer()).isEqualTo(1);
+    }
+
+    @Test
+    void aThousandClientsLeavingMidStreamLeaveNoUpstreamConnectionOrThreadBehind() throws Exception {
+        // long streams, so that every client leaves well before its stream would have ended anyway
+        String[] tokens = new String[40];
+        java.util.Arrays.fill(tokens, "token ");
+        first.always(Reply.stream(StreamScript.chat("model-a", tokens).interval(Duration.ofMillis(100))));
+        int closedBefore = first.streamsClosedByPeer();
+
+        List<Thread> clients = new java.util.ArrayList<>();
+        java.util.concurrent.Semaphore concurrency = new java.util.concurrent.Semaphore(50);
+        java.util.concurrent.atomic.AtomicInteger started = new java.util.concurrent.atomic.AtomicInteger();
+        for (int i = 0; i < 1000; i++) {
+            concurrency.acquire();
+            Thread client = new Thread(() -> {
+                try (java.net.Socket socket = new java.net.Socket("127.0.0.1", gateway.uri("/").getPort())) {
+                    byte[] body = "{\"model\":\"solo\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}".getBytes();
+                    socket.getOutputStream().write(("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: "
+                            + body.length + "\r\n\r\n").getBytes());
+                    socket.getOutputStream().write(body);
+                    if (socket.getInputStream().read() != -1) {
+                        started.incrementAndGet();
+                    }
+                } catch (java.io.IOException e) {
+                    // counted below through `started`
+                } finally {
+                    concurrency.release();
+                }
+            });
+            client.start();
+            clients.add(client);
+        }
+        for (Thread client : clients) {
+            client.join();
+        }
+
+        assertThat(started.get()).isEqualTo(1000);
+        assertThat(first.awaitNoOpenStreams(Duration.ofSeconds(10))).as("every upstream stream was closed").isTrue();
+        assertThat(first.streamsClosedByPeer() - closedBefore).isEqualTo(1000);
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while ((busyThreads() > 0 || gateway.camelContext().getInflightRepository().size() > 0) && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertThat(gateway.camelContext().getInflightRepository().size()).as("no request still in flight").isZero();
+        assertThat(busyThreads()).as("no thread still working for a client that left").isZero();
+    }
+
+    /** Threads other than this test's that are inside 429chain's request path. */
+    private static long busyThreads() {
+        return Thread.getAllStackTraces().entrySet().stream()
+                .filter(e -> e.getKey() != Thread.currentThread())
+                .filter(e -> java.util.Arrays.stream(e.getValue()).anyMatch(frame ->
+                        frame.getClassName().startsWith("io.chain429.") && !frame.getClassName().startsWith("io.chain429.e2e.")))
+                .count();
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
