@@ -26,8 +26,10 @@ import io.chain429.provider.ProviderRegistry;
 import io.chain429.ratelimit.ProviderStateStore;
 import io.chain429.ratelimit.RecordCooldown;
 import io.chain429.sse.SseRelay;
+import io.vertx.core.VertxOptions;
 import java.time.Clock;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.Main;
 import org.apache.camel.main.MainListenerSupport;
@@ -69,6 +71,11 @@ public final class Gateway {
         main.addOverrideProperty("camel.server.host", settings.host());
         main.addOverrideProperty("camel.server.port", String.valueOf(settings.port()));
 
+        // Camel runs each request on a Vert.x worker thread, and a stream holds its thread until it ends: the pool
+        // bounds how many requests are served at once. Streams may outlast Vert.x's blocked-thread warning.
+        main.bind("vertxOptions", new VertxOptions()
+                .setWorkerPoolSize(settings.maxConcurrentRequests())
+                .setMaxWorkerExecuteTime(TimeUnit.HOURS.toNanos(1)));
         main.bind("parseChatRequest", new ParseChatRequest());
         main.bind("watchClient", new WatchClient());
         main.bind("resolveChain", new ResolveChain(chainRegistry, providers, config.settings().defaultChain()));

@@ -16,6 +16,7 @@ import java.util.function.Function;
  * variable ending in {@code _PORT} (it takes them for Kubernetes service links), which would silently drop
  * {@code CHAIN429_PORT}.
  *
+ * @param maxConcurrentRequests requests served at once; each open stream holds one worker thread for its duration
  * @param environment the variables {@code ${env:NAME}} in the config files resolve against
  */
 public record RuntimeSettings(
@@ -25,6 +26,7 @@ public record RuntimeSettings(
         Path configDir,
         Path routesDir,
         Path dataDir,
+        int maxConcurrentRequests,
         Map<String, String> environment) {
 
     public static RuntimeSettings fromEnvironment() {
@@ -48,6 +50,7 @@ public record RuntimeSettings(
                 configDir,
                 Path.of(orDefault(lookup.apply("CHAIN429_ROUTES_DIR"), "routes")),
                 Path.of(orDefault(lookup.apply("CHAIN429_DATA_DIR"), "data")),
+                positive(lookup, "CHAIN429_MAX_CONCURRENT_REQUESTS", 1024),
                 Map.copyOf(env));
     }
 
@@ -68,6 +71,19 @@ public record RuntimeSettings(
             return port;
         } catch (NumberFormatException e) {
             throw new ConfigException(name, 0, null, "expected a port number between 0 and 65535, got '" + value + "'");
+        }
+    }
+
+    private static int positive(Function<String, String> lookup, String name, int fallback) {
+        String value = lookup.apply(name);
+        try {
+            int number = value == null ? fallback : Integer.parseInt(value);
+            if (number <= 0) {
+                throw new NumberFormatException();
+            }
+            return number;
+        } catch (NumberFormatException e) {
+            throw new ConfigException(name, 0, null, "expected a positive whole number, got '" + value + "'");
         }
     }
 

@@ -22,6 +22,14 @@ import java.util.concurrent.TimeoutException;
  */
 public final class ProviderClient {
 
+    static {
+        // A pooled keep-alive connection that the provider closed while idle fails before any response byte; the JDK
+        // client may then resend the POST on a fresh connection instead of failing the step (it retries GETs only).
+        if (System.getProperty("jdk.httpclient.enableAllMethodRetry") == null) {
+            System.setProperty("jdk.httpclient.enableAllMethodRetry", "true");
+        }
+    }
+
     private final HttpClient http;
     private final Timeouts timeouts;
 

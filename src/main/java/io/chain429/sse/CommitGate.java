@@ -23,6 +23,7 @@ public final class CommitGate {
 
     /** An error page or JSON body read where a stream was expected is capped: nothing in it is worth more. */
     static final int MAX_BODY = 1 << 20;
+    private static final long DRAIN_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(1);
 
     private CommitGate() {
     }
@@ -58,6 +59,7 @@ public final class CommitGate {
             StreamItem item = event == null ? null : reader.read(event);
             if (event == null || item instanceof StreamItem.Done) {
                 if (finished || (content && item instanceof StreamItem.Done)) {
+                    source.drain(DRAIN_NANOS);
                     return new Outcome.Streaming(new LiveStream(source, reader, buffered, true, timeouts, startedNanos));
                 }
                 source.close();

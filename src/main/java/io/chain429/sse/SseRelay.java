@@ -32,6 +32,8 @@ public final class SseRelay implements Processor {
 
     private static final Logger LOG = LoggerFactory.getLogger(SseRelay.class);
     private static final Buffer DONE = Buffer.buffer("data: [DONE]\n\n");
+    /** How long to wait for the rest of a finished stream's body, to keep its connection for the next request. */
+    private static final long DRAIN_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final ProviderStateStore state;
 
@@ -131,7 +133,9 @@ public final class SseRelay implements Processor {
                 }
                 StreamItem item = event == null ? null : stream.reader().read(event);
                 if (item instanceof StreamItem.Done || (event == null && finished)) {
-                    return end(null); // a provider that just closes after its finish reason still gets its [DONE]
+                    String ended = end(null); // a provider that just closes after its finish reason still gets its [DONE]
+                    stream.source().drain(DRAIN_NANOS);
+                    return ended;
                 }
                 if (event == null) {
                     return end("the provider's stream was cut before it finished");
@@ -207,7 +211,8 @@ public final class SseRelay implements Processor {
                         .put("type", "server_error")
                         .putNull("param")
                         .put("code", "upstream_stream_error");
-                send(Buffer.buffer("data: " + error + "\n\n", StandardCharsets.UTF_8.name()));
+                // "event: error" too: LangChain4j only raises on a named error event; OpenAI's SDKs raise on the data
+                send(Buffer.buffer("event: error\ndata: " + error + "\n\n", StandardCharsets.UTF_8.name()));
             }
             close();
             return failure;

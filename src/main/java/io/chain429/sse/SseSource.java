@@ -94,6 +94,24 @@ public final class SseSource implements Flow.Subscriber<List<ByteBuffer>> {
         return body.toByteArray();
     }
 
+    /**
+     * After the end marker: reads what is left of the body (the chunked encoding's terminator, usually) so that the
+     * connection goes back to the keep-alive pool; aborts it instead when the provider does not finish promptly.
+     */
+    public void drain(long timeoutNanos) {
+        try {
+            long deadline = System.nanoTime() + timeoutNanos;
+            while (next(deadline - System.nanoTime()) != null) {
+                // events after the end marker are ignored
+            }
+        } catch (IOException | TimeoutException e) {
+            close();
+        } catch (InterruptedException e) {
+            close();
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** Aborts the upstream request and releases its connection; a consumer waiting in {@link #next} is woken. */
     public void close() {
         closed = true;

@@ -40,6 +40,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * A real local HTTP/1.1 server playing an OpenAI-compatible provider. Scripted replies are served in order; when
@@ -153,6 +154,7 @@ public final class ProviderSimulator implements AutoCloseable {
         private Duration firstByteDelay = Duration.ZERO;
         private Duration firstEventDelay = Duration.ZERO;
         private Long splitSeed;
+        private Duration splitPause = Duration.ZERO;
         private boolean crlf;
         private boolean comments;
         private boolean noSpace;
@@ -175,6 +177,7 @@ public final class ProviderSimulator implements AutoCloseable {
             c.firstByteDelay = firstByteDelay;
             c.firstEventDelay = firstEventDelay;
             c.splitSeed = splitSeed;
+            c.splitPause = splitPause;
             c.crlf = crlf;
             c.comments = comments;
             c.noSpace = noSpace;
@@ -238,10 +241,20 @@ public final class ProviderSimulator implements AutoCloseable {
             return c;
         }
 
-        /** Writes everything after the headers in random pieces of 1–7 bytes (one chunk each), flushing each. */
+        /**
+         * Writes everything after the headers in random pieces of 1–7 bytes (one HTTP chunk each), flushing each,
+         * with a 100 µs pause between the pieces of an event so that a reader really gets them in separate reads
+         * (back-to-back tiny writes on loopback are often coalesced before the reader wakes up).
+         */
         public StreamScript splitWrites(long seed) {
+            return splitWrites(seed, Duration.ofNanos(100_000));
+        }
+
+        /** {@link #splitWrites(long)} with this pause between pieces ({@link Duration#ZERO}: back to back). */
+        public StreamScript splitWrites(long seed, Duration pauseBetweenPieces) {
             StreamScript c = copy();
             c.splitSeed = seed;
+            c.splitPause = pauseBetweenPieces;
             return c;
         }
 
@@ -412,7 +425,7 @@ public final class ProviderSimulator implements AutoCloseable {
     public ProviderSimulator(String name) throws IOException {
         this.name = name;
         this.server = new ServerSocket();
-        server.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 64);
+        server.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 1024);
         AtomicInteger threads = new AtomicInteger();
         this.pool = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "simulator-" + name + "-" + threads.incrementAndGet());
@@ -637,7 +650,7 @@ public final class ProviderSimulator implements AutoCloseable {
         head.append("\r\n");
         conn.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
 
-        Random split = s.splitSeed == null ? null : new Random(s.splitSeed);
+        Split split = s.splitSeed == null ? null : new Split(new Random(s.splitSeed), s.splitPause.toNanos());
         conn.watchOrThrow(s.firstEventDelay);
         List<String> payloads = s.payloads();
         for (int i = 0; ; i++) {
@@ -674,14 +687,20 @@ public final class ProviderSimulator implements AutoCloseable {
         return End.CLOSED;
     }
 
-    private static void send(Connection conn, String text, boolean chunked, Random split) throws IOException {
+    private record Split(Random random, long pauseNanos) {
+    }
+
+    private static void send(Connection conn, String text, boolean chunked, Split split) throws IOException {
         byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
         if (split == null) {
             conn.write(frame(bytes, 0, bytes.length, chunked));
             return;
         }
         for (int at = 0; at < bytes.length; ) {
-            int n = Math.min(bytes.length - at, 1 + split.nextInt(7));
+            if (at > 0 && split.pauseNanos() > 0) {
+                LockSupport.parkNanos(split.pauseNanos());
+            }
+            int n = Math.min(bytes.length - at, 1 + split.random().nextInt(7));
             conn.write(frame(bytes, at, n, chunked));
             at += n;
         }
@@ -795,6 +814,9 @@ public final class ProviderSimulator implements AutoCloseable {
          * the connection (or it failed, or the simulator closed it) meanwhile.
          */
         boolean watch(Duration wait) {
+            if (wait.isZero() || wait.isNegative()) {
+                return true;
+            }
             long deadline = System.nanoTime() + wait.toNanos();
             try {
                 while (true) {

@@ -42,6 +42,21 @@ class ShippedConfigTest {
     }
 
     @Test
+    void theDemoStreamsItsAnswerTokenByToken() {
+        RunningGateway.Streamed streamed = gateway.stream(
+                "{\"model\":\"default\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"stream me please\"}]}");
+
+        assertThat(streamed.status()).isEqualTo(200);
+        assertThat(streamed.header("Content-Type")).isEqualTo("text/event-stream");
+        assertThat(streamed.content()).contains("demo").endsWith("You said: stream me please");
+        long contentEvents = streamed.events().stream().filter(e -> !e.data().equals("[DONE]"))
+                .filter(e -> !e.json().path("choices").path(0).path("delta").path("content").asText("").isEmpty()).count();
+        assertThat(contentEvents).as("one event per word").isGreaterThan(10);
+        assertThat(streamed.lastContentMillis() - streamed.firstContentMillis()).as("spread out in time").isGreaterThan(200);
+        assertThat(streamed.endsWithDone()).isTrue();
+    }
+
+    @Test
     void aModelThatNamesNoChainFallsBackToTheDefaultChain() {
         HttpResponse<String> response = gateway.chat("gpt-4o-mini");
 
