@@ -417,9 +417,11 @@ class ProviderSimulatorTest {
 
             assertThat(arrivals.get(0)).as("first event after the first event delay").isBetween(280L, 1500L);
             assertThat(arrivals.get(0) - headers).as("headers sent at once, well before the first event").isGreaterThanOrEqualTo(150L);
+            // An event can arrive late on a loaded machine, never early: check each against its schedule.
             for (int i = 1; i < 4; i++) {
-                assertThat(arrivals.get(i) - arrivals.get(i - 1)).as("gap " + i).isBetween(120L, 1000L);
+                assertThat(arrivals.get(i)).as("event " + i + " not before its interval").isGreaterThanOrEqualTo(300L + i * 150L - 20L);
             }
+            assertThat(arrivals.get(3)).as("and not held back either").isLessThan(300L + 3 * 150L + 1500L);
         }
     }
 
