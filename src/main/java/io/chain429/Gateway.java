@@ -1,10 +1,11 @@
 package io.chain429;
 
 import io.chain429.api.ListModels;
+import io.chain429.api.ListRateLimits;
 import io.chain429.api.LogRequest;
 import io.chain429.api.ParseChatRequest;
-import io.chain429.api.WriteApiError;
 import io.chain429.api.WatchClient;
+import io.chain429.api.WriteApiError;
 import io.chain429.api.WriteCompletion;
 import io.chain429.chain.CallProvider;
 import io.chain429.chain.ChainDefinition;
@@ -21,10 +22,12 @@ import io.chain429.config.ConfigLoader;
 import io.chain429.config.GatewayConfig;
 import io.chain429.config.ProviderConfig;
 import io.chain429.config.RuntimeSettings;
+import io.chain429.config.Secret;
 import io.chain429.provider.AdapterRegistry;
 import io.chain429.provider.ProviderRegistry;
-import io.chain429.ratelimit.ProviderStateStore;
+import io.chain429.ratelimit.EmbeddedProviderState;
 import io.chain429.ratelimit.RecordCooldown;
+import io.chain429.ratelimit.StateFile;
 import io.chain429.sse.SseRelay;
 import io.vertx.core.VertxOptions;
 import java.time.Clock;
@@ -58,7 +61,11 @@ public final class Gateway {
         reportProviders(config);
 
         ProviderRegistry providers = new ProviderRegistry(config, adapters);
-        ProviderStateStore state = new ProviderStateStore(Clock.systemUTC());
+        EmbeddedProviderState state = new EmbeddedProviderState(Clock.systemUTC());
+        StateFile stateFile = new StateFile(settings.dataDir(), state::snapshot);
+        stateFile.load().ifPresent(saved -> state.restore(saved,
+                id -> config.provider(id).flatMap(ProviderConfig::apiKey).map(Secret::masked).orElse("")));
+        state.onChange(stateFile::changed);
         ChainRegistry chainRegistry = new ChainRegistry(chains);
 
         Main main = new Main();
@@ -91,6 +98,7 @@ public final class Gateway {
         main.bind("logRequest", new LogRequest());
         main.bind("writeApiError", new WriteApiError());
         main.bind("listModels", new ListModels(chainRegistry, providers, state));
+        main.bind("listRateLimits", new ListRateLimits(providers, state));
         main.bind("providerStateStore", state);
 
         main.addMainListener(new MainListenerSupport() {
@@ -98,6 +106,11 @@ public final class Gateway {
             public void beforeConfigure(BaseMainSupport support) {
                 support.getCamelContext().getCamelContextExtension().getContextPlugin(Model.class)
                         .addModelLifecycleStrategy(new ChainRouteIds());
+                try {
+                    support.getCamelContext().addService(stateFile); // writes the latest state when Camel stops
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
             }
 
             @Override

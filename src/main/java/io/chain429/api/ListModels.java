@@ -6,7 +6,7 @@ import io.chain429.chain.ChainDefinition;
 import io.chain429.chain.ChainRegistry;
 import io.chain429.chain.Step;
 import io.chain429.provider.ProviderRegistry;
-import io.chain429.ratelimit.ProviderStateStore;
+import io.chain429.ratelimit.ProviderState;
 import java.util.LinkedHashSet;
 import java.util.Set;
 import org.apache.camel.Exchange;
@@ -17,10 +17,10 @@ public final class ListModels implements Processor {
 
     private final ChainRegistry chains;
     private final ProviderRegistry providers;
-    private final ProviderStateStore state;
+    private final ProviderState state;
     private final long created = System.currentTimeMillis() / 1000;
 
-    public ListModels(ChainRegistry chains, ProviderRegistry providers, ProviderStateStore state) {
+    public ListModels(ChainRegistry chains, ProviderRegistry providers, ProviderState state) {
         this.chains = chains;
         this.providers = providers;
         this.state = state;

@@ -7,13 +7,14 @@ import io.chain429.chain.Waterfall;
 import io.chain429.config.ProviderConfig;
 import io.chain429.provider.ProviderRegistry;
 import io.chain429.ratelimit.Cooldown;
-import io.chain429.ratelimit.ProviderStateStore;
+import io.chain429.ratelimit.ProviderState;
 import io.chain429.ratelimit.QuotaKey;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.apache.camel.Processor;
@@ -25,9 +26,9 @@ import org.apache.camel.Processor;
 public final class WriteCompletion implements Processor {
 
     private final ProviderRegistry providers;
-    private final ProviderStateStore state;
+    private final ProviderState state;
 
-    public WriteCompletion(ProviderRegistry providers, ProviderStateStore state) {
+    public WriteCompletion(ProviderRegistry providers, ProviderState state) {
         this.providers = providers;
         this.state = state;
     }
@@ -58,10 +59,12 @@ public final class WriteCompletion implements Processor {
         String summary = waterfall.attempts().stream()
                 .map(a -> a.step() + ": " + a.outcome().describe())
                 .collect(Collectors.joining("; "));
-        Optional<Instant> earliestReset = waterfall.steps().stream()
-                .map(this::cooldown)
-                .flatMap(Optional::stream)
-                .map(Cooldown::until)
+        // When could this chain serve again: the earliest end of a cooldown, or of another limit that made a step skip.
+        Optional<Instant> earliestReset = Stream.concat(
+                        waterfall.steps().stream().map(this::cooldown).flatMap(Optional::stream).map(Cooldown::until),
+                        waterfall.attempts().stream().map(Attempt::outcome)
+                                .flatMap(o -> o instanceof Outcome.Skipped skipped ? skipped.availableAt().stream() : Stream.empty()))
+                .filter(at -> at.isAfter(state.now()))
                 .min(Instant::compareTo);
         String subject = "No step of chain '" + waterfall.chainName() + "' could serve the request";
         if (earliestReset.isPresent()) {

@@ -3,9 +3,10 @@ package io.chain429.chain;
 import io.chain429.provider.Provider;
 import io.chain429.provider.ProviderRegistry;
 import io.chain429.provider.UpstreamStream;
+import io.chain429.ratelimit.QuotaKey;
 import io.chain429.sse.CommitGate;
 import io.chain429.provider.UpstreamResponse;
-import io.chain429.ratelimit.ProviderStateStore;
+import io.chain429.ratelimit.ProviderState;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 
@@ -16,9 +17,9 @@ import org.apache.camel.Processor;
 public final class ClassifyOutcome implements Processor {
 
     private final ProviderRegistry providers;
-    private final ProviderStateStore state;
+    private final ProviderState state;
 
-    public ClassifyOutcome(ProviderRegistry providers, ProviderStateStore state) {
+    public ClassifyOutcome(ProviderRegistry providers, ProviderState state) {
         this.providers = providers;
         this.state = state;
     }
@@ -29,6 +30,8 @@ public final class ClassifyOutcome implements Processor {
         Step step = waterfall.currentStep();
         Provider provider = providers.get(step.providerId());
         Object answer = exchange.getMessage().getBody();
+        java.net.http.HttpHeaders headers = answer instanceof UpstreamStream stream ? stream.headers() : ((UpstreamResponse) answer).headers();
+        state.observe(QuotaKey.of(provider.config(), step.model()), provider.adapter().observeLimits(headers, state.now()));
         if (answer instanceof UpstreamStream stream) {
             long waiting = System.nanoTime();
             try {

@@ -3,24 +3,29 @@ package io.chain429.chain;
 import io.chain429.config.ProviderConfig;
 import io.chain429.provider.ProviderRegistry;
 import io.chain429.ratelimit.Cooldown;
-import io.chain429.ratelimit.ProviderStateStore;
+import io.chain429.ratelimit.ProviderState;
+import io.chain429.ratelimit.ProviderState;
 import io.chain429.ratelimit.QuotaKey;
+import io.chain429.ratelimit.Reservation;
 import java.util.Optional;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
+import org.apache.camel.support.SynchronizationAdapter;
 
 /**
- * Skips the current step without a request when its provider is disabled or its quota key is cooling down,
- * and tells the attempt route so through {@link #AVAILABLE}.
+ * Decides whether the current step gets a request: not when its provider is disabled, its quota key is cooling
+ * down, or the key's known limits (reported by the provider, else configured and counted locally, and its
+ * concurrency) cannot take this request. Otherwise reserves the request on the key, to be settled when the attempt
+ * ends. Tells the attempt route through {@link #AVAILABLE}.
  */
 public final class SkipUnavailableStep implements Processor {
 
     public static final String AVAILABLE = "chain429StepAvailable";
 
     private final ProviderRegistry providers;
-    private final ProviderStateStore state;
+    private final ProviderState state;
 
-    public SkipUnavailableStep(ProviderRegistry providers, ProviderStateStore state) {
+    public SkipUnavailableStep(ProviderRegistry providers, ProviderState state) {
         this.providers = providers;
         this.state = state;
     }
@@ -28,13 +33,31 @@ public final class SkipUnavailableStep implements Processor {
     @Override
     public void process(Exchange exchange) {
         Waterfall waterfall = exchange.getProperty(Waterfall.PROPERTY, Waterfall.class);
-        Optional<Outcome.Skipped> skip = reasonToSkip(waterfall.currentStep());
+        Step step = waterfall.currentStep();
+        ProviderConfig provider = providers.get(step.providerId()).config();
+        Optional<Outcome.Skipped> skip = reasonToSkip(step, provider);
+        if (skip.isEmpty()) {
+            ProviderState.Admission admission = state.admit(QuotaKey.of(provider, step.model()), provider.limits(), waterfall.estimatedTokens());
+            if (admission instanceof ProviderState.Admitted admitted) {
+                Reservation reservation = admitted.reservation();
+                waterfall.hold(reservation);
+                // whatever happens to the request, the permit comes back
+                exchange.getExchangeExtension().addOnCompletion(new SynchronizationAdapter() {
+                    @Override
+                    public void onDone(Exchange done) {
+                        state.settle(reservation, waterfall.usage().map(u -> u.path("total_tokens").asLong(-1)).orElse(-1L));
+                    }
+                });
+            } else {
+                ProviderState.Refused refused = (ProviderState.Refused) admission;
+                skip = Optional.of(new Outcome.Skipped(refused.reason(), refused.retryAt()));
+            }
+        }
         skip.ifPresent(skipped -> waterfall.record(skipped, false));
         exchange.setProperty(AVAILABLE, skip.isEmpty());
     }
 
-    private Optional<Outcome.Skipped> reasonToSkip(Step step) {
-        ProviderConfig provider = providers.get(step.providerId()).config();
+    private Optional<Outcome.Skipped> reasonToSkip(Step step, ProviderConfig provider) {
         Optional<String> disabled = provider.disabledReason().or(() -> state.disabledReason(provider.id()));
         if (disabled.isPresent()) {
             return Optional.of(new Outcome.Skipped("disabled: " + disabled.get(), Optional.empty()));

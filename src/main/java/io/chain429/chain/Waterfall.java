@@ -2,6 +2,8 @@ package io.chain429.chain;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.chain429.api.ChatRequest;
+import io.chain429.ratelimit.Reservation;
+import io.chain429.ratelimit.TokenEstimate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -26,6 +28,8 @@ public final class Waterfall {
     private int status;
     private String streamFailure;
     private JsonNode usage;
+    private long estimatedTokens = -1;
+    private Reservation held;
 
     public Waterfall(String chainName, List<Step> steps, CommitMode commit, ChatRequest request) {
         this.chainName = chainName;
@@ -89,6 +93,23 @@ public final class Waterfall {
 
     public void addUpstreamNanos(long nanos) {
         upstreamNanos += nanos;
+    }
+
+    /** This request's likely token cost, estimated once. */
+    public long estimatedTokens() {
+        if (estimatedTokens < 0) {
+            estimatedTokens = TokenEstimate.of(request.body());
+        }
+        return estimatedTokens;
+    }
+
+    /** The reservation of the attempt in progress. */
+    public void hold(Reservation reservation) {
+        this.held = reservation;
+    }
+
+    public Optional<Reservation> held() {
+        return Optional.ofNullable(held);
     }
 
     /** Records how the request was answered, for the request log. */

@@ -7,15 +7,20 @@ import io.chain429.api.Json;
 import io.chain429.api.OpenAiError;
 import io.chain429.chain.Outcome;
 import io.chain429.config.ProviderConfig;
+import io.chain429.ratelimit.Dimension;
+import io.chain429.ratelimit.LimitObservation;
 import io.chain429.ratelimit.RetryAfter;
 import java.net.URI;
+import java.net.http.HttpHeaders;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.stream.Stream;
 
 /**
  * The base adapter: a server that speaks OpenAI's chat-completions API. Every other adapter extends it and
@@ -249,6 +254,33 @@ public class OpenAiCompatibleAdapter implements ProviderAdapter {
     /** When a 429 says the quota comes back; empty when it does not say (the default cooldown applies). */
     protected Optional<Instant> resetAt(UpstreamResponse response, ProviderError error, Instant now) {
         return RetryAfter.fromHeaders(response.headers(), now);
+    }
+
+    /**
+     * OpenAI's dialect: {@code x-ratelimit-{limit,remaining,reset}-requests} (requests per minute) and
+     * {@code -tokens} (tokens per minute), resets as Go durations ({@code 6m0s}, {@code 1s}, {@code 350ms}).
+     */
+    @Override
+    public List<LimitObservation> observeLimits(HttpHeaders headers, Instant now) {
+        return openAiStyleLimits(headers, Dimension.RPM, Dimension.TPM, now);
+    }
+
+    /**
+     * The {@code x-ratelimit-*-requests} and {@code x-ratelimit-*-tokens} header sets with Go-duration resets, read as
+     * the given dimensions (providers reusing OpenAI's names give them other windows); requests first.
+     */
+    protected static List<LimitObservation> openAiStyleLimits(HttpHeaders headers, Dimension requests, Dimension tokens,
+                                                              Instant now) {
+        return Stream.of(openAiStyleLimit(headers, "requests", requests, now), openAiStyleLimit(headers, "tokens", tokens, now))
+                .flatMap(Optional::stream)
+                .toList();
+    }
+
+    private static Optional<LimitObservation> openAiStyleLimit(HttpHeaders headers, String suffix, Dimension dimension,
+                                                               Instant now) {
+        return LimitObservation.fromHeaders(headers, dimension, "x-ratelimit-limit-" + suffix,
+                "x-ratelimit-remaining-" + suffix, "x-ratelimit-reset-" + suffix,
+                LimitObservation.ResetFormat.GO_DURATION, now);
     }
 
     /** Hook for providers that signal a bad key with another status than 401/403. */

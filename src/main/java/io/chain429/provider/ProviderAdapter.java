@@ -3,9 +3,12 @@ package io.chain429.provider;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.chain429.chain.Outcome;
 import io.chain429.config.ProviderConfig;
+import io.chain429.ratelimit.LimitObservation;
 import java.io.IOException;
 import java.net.URI;
+import java.net.http.HttpHeaders;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -46,4 +49,14 @@ public interface ProviderAdapter {
 
     /** Classifies an in-band error event that arrived before the first token, as if it had been an HTTP error. */
     Outcome classifyStreamError(ProviderError error, Instant now);
+
+    /**
+     * What the headers of any response (2xx or not, streaming or not) tell about this provider's rate limits, one
+     * observation per dimension they mention, so a provider can be skipped before it answers 429. Never throws: an
+     * unreadable value leaves that part of the observation empty; a dimension with nothing readable is left out.
+     * Each observation's {@code observedAt} is {@code now}. The default: the provider says nothing.
+     */
+    default List<LimitObservation> observeLimits(HttpHeaders headers, Instant now) {
+        return List.of();
+    }
 }

@@ -5,6 +5,7 @@ import io.chain429.chain.Step;
 import io.chain429.chain.Waterfall;
 import io.chain429.config.GatewayConfig.Settings;
 import io.chain429.config.ProviderConfig;
+import io.chain429.config.Secret;
 import io.chain429.provider.ProviderRegistry;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
@@ -12,15 +13,15 @@ import org.apache.camel.Processor;
 /**
  * Turns the current attempt's outcome into provider state shared by all requests: a 429 cools its quota key down
  * until the provider's reset (or the default cooldown), a 402 cools the whole account down, a 401/403 disables
- * the provider.
+ * the provider. The attempt's reservation is settled here, unless its stream is still going to the client.
  */
 public final class RecordCooldown implements Processor {
 
     private final ProviderRegistry providers;
-    private final ProviderStateStore state;
+    private final ProviderState state;
     private final Settings settings;
 
-    public RecordCooldown(ProviderRegistry providers, ProviderStateStore state, Settings settings) {
+    public RecordCooldown(ProviderRegistry providers, ProviderState state, Settings settings) {
         this.providers = providers;
         this.state = state;
         this.settings = settings;
@@ -32,6 +33,10 @@ public final class RecordCooldown implements Processor {
         Step step = waterfall.currentStep();
         ProviderConfig provider = providers.get(step.providerId()).config();
         Outcome outcome = waterfall.lastOutcome().orElseThrow();
+        if (!(outcome instanceof Outcome.Streaming)) {
+            long tokens = outcome instanceof Outcome.Success success ? success.completion().path("usage").path("total_tokens").asLong(-1) : 0;
+            waterfall.held().ifPresent(reservation -> state.settle(reservation, tokens));
+        }
         if (outcome instanceof Outcome.RateLimited limited) {
             state.coolDown(QuotaKey.of(provider, step.model()),
                     limited.resetAt().orElseGet(() -> state.now().plus(settings.cooldownDefault())),
@@ -40,7 +45,8 @@ public final class RecordCooldown implements Processor {
             state.coolDown(new QuotaKey(provider.id(), "*"), state.now().plus(settings.cooldownPaymentRequired()),
                     "HTTP 402: the account has no credit left");
         } else if (outcome instanceof Outcome.AuthFailed failed) {
-            state.disable(provider.id(), "the provider answered HTTP " + failed.status() + " to its API key");
+            state.disable(provider.id(), provider.apiKey().map(Secret::masked).orElse(""),
+                    "the provider answered HTTP " + failed.status() + " to its API key");
         }
     }
 }

@@ -8,7 +8,7 @@ import io.chain429.chain.Attempt;
 import io.chain429.chain.Outcome;
 import io.chain429.chain.Waterfall;
 import io.chain429.provider.StreamItem;
-import io.chain429.ratelimit.ProviderStateStore;
+import io.chain429.ratelimit.ProviderState;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import java.io.IOException;
@@ -35,9 +35,9 @@ public final class SseRelay implements Processor {
     /** How long to wait for the rest of a finished stream's body, to keep its connection for the next request. */
     private static final long DRAIN_NANOS = TimeUnit.SECONDS.toNanos(1);
 
-    private final ProviderStateStore state;
+    private final ProviderState state;
 
-    public SseRelay(ProviderStateStore state) {
+    public SseRelay(ProviderState state) {
         this.state = state;
     }
 

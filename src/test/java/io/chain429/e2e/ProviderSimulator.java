@@ -414,6 +414,8 @@ public final class ProviderSimulator implements AutoCloseable {
     private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
     private final ConcurrentLinkedDeque<Reply> script = new ConcurrentLinkedDeque<>();
     private final List<Received> received = new CopyOnWriteArrayList<>();
+    private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicInteger maxInFlight = new java.util.concurrent.atomic.AtomicInteger();
     private final AtomicInteger connections = new AtomicInteger();
     private final AtomicInteger streamsClosedByPeer = new AtomicInteger();
     private final AtomicInteger repliesClosedByPeer = new AtomicInteger();
@@ -461,6 +463,11 @@ public final class ProviderSimulator implements AutoCloseable {
 
     public List<Received> received() {
         return List.copyOf(received);
+    }
+
+    /** The most requests this simulator was ever answering at the same time. */
+    public int maxConcurrentRequests() {
+        return maxInFlight.get();
     }
 
     public int requestCount() {
@@ -571,7 +578,13 @@ public final class ProviderSimulator implements AutoCloseable {
                     reply = always != null ? always : Reply.json(200, completion(request.body().path("model").asText()));
                 }
                 boolean keepAlive = request.keepAlive() && !reply.closeConnection();
-                boolean reusable = reply.isStream() ? serveStream(conn, reply, keepAlive) : serveWhole(conn, reply, keepAlive);
+                maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+                boolean reusable;
+                try {
+                    reusable = reply.isStream() ? serveStream(conn, reply, keepAlive) : serveWhole(conn, reply, keepAlive);
+                } finally {
+                    inFlight.decrementAndGet();
+                }
                 if (!reusable) {
                     return;
                 }

@@ -32,7 +32,8 @@ class PackagedJarIT {
     @Test
     void theJarStartsFromTheShippedFilesAndAnswersTheFirstCurlWithTheDemo() throws Exception {
         int port = freePort();
-        Process process = start(Path.of("."), "CHAIN429_PORT", String.valueOf(port));
+        Process process = start(Path.of("."), "CHAIN429_PORT", String.valueOf(port),
+                "CHAIN429_DATA_DIR", Files.createTempDirectory("429chain-data").toString());
         try {
             HttpClient http = HttpClient.newHttpClient();
             HttpResponse<String> response = waitForAnswer(http, HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"))

@@ -5,10 +5,14 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.chain429.provider.OpenAiCompatibleAdapter;
 import io.chain429.provider.ProviderError;
 import io.chain429.provider.UpstreamResponse;
+import io.chain429.ratelimit.Dimension;
+import io.chain429.ratelimit.LimitObservation;
 import java.net.URI;
+import java.net.http.HttpHeaders;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -30,6 +34,15 @@ public final class CerebrasAdapter extends OpenAiCompatibleAdapter {
     private static final List<String[]> DIMENSIONS = List.of(
             new String[] {"x-ratelimit-remaining-tokens-minute", "x-ratelimit-reset-tokens-minute"},
             new String[] {"x-ratelimit-remaining-requests-day", "x-ratelimit-reset-requests-day"});
+
+    /** The {@code x-ratelimit-*-<suffix>} header sets Cerebras may send, in the order they are reported. */
+    private static final List<Map.Entry<String, Dimension>> LIMIT_HEADER_SETS = List.of(
+            Map.entry("requests-minute", Dimension.RPM),
+            Map.entry("requests-hour", Dimension.RPH),
+            Map.entry("requests-day", Dimension.RPD),
+            Map.entry("tokens-minute", Dimension.TPM),
+            Map.entry("tokens-hour", Dimension.TPH),
+            Map.entry("tokens-day", Dimension.TPD));
 
     public CerebrasAdapter() {
         super("cerebras", DEFAULT_BASE_URL);
@@ -76,6 +89,20 @@ public final class CerebrasAdapter extends OpenAiCompatibleAdapter {
             }
         }
         return longest.map(now::plus);
+    }
+
+    /**
+     * {@code x-ratelimit-{limit,remaining,reset}-requests-day} and {@code -tokens-minute} (and {@code -requests-minute},
+     * {@code -requests-hour}, {@code -tokens-hour}, {@code -tokens-day} when present); resets in float seconds
+     * ({@code 33011.38}).
+     */
+    @Override
+    public List<LimitObservation> observeLimits(HttpHeaders headers, Instant now) {
+        return LIMIT_HEADER_SETS.stream()
+                .flatMap(set -> LimitObservation.fromHeaders(headers, set.getValue(),
+                        "x-ratelimit-limit-" + set.getKey(), "x-ratelimit-remaining-" + set.getKey(),
+                        "x-ratelimit-reset-" + set.getKey(), LimitObservation.ResetFormat.SECONDS, now).stream())
+                .toList();
     }
 
     private static Optional<Double> number(String value) {

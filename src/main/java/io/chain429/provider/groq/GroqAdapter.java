@@ -4,8 +4,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.chain429.provider.OpenAiCompatibleAdapter;
 import io.chain429.provider.ProviderError;
 import io.chain429.provider.UpstreamResponse;
+import io.chain429.ratelimit.Dimension;
 import io.chain429.ratelimit.GoDuration;
+import io.chain429.ratelimit.LimitObservation;
 import java.net.URI;
+import java.net.http.HttpHeaders;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -54,6 +57,15 @@ public final class GroqAdapter extends OpenAiCompatibleAdapter {
             }
         }
         return longest.map(now::plus);
+    }
+
+    /**
+     * OpenAI's header names, but {@code -requests} counts requests per <em>day</em> and {@code -tokens} tokens per
+     * minute; resets are Go durations ({@code 2m59.56s}, {@code 7.66s}).
+     */
+    @Override
+    public List<LimitObservation> observeLimits(HttpHeaders headers, Instant now) {
+        return openAiStyleLimits(headers, Dimension.RPD, Dimension.TPM, now);
     }
 
     private static boolean exhausted(String remaining) {

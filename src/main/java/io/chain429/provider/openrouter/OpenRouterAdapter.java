@@ -4,8 +4,12 @@ import io.chain429.config.ProviderConfig;
 import io.chain429.provider.OpenAiCompatibleAdapter;
 import io.chain429.provider.ProviderError;
 import io.chain429.provider.UpstreamResponse;
+import io.chain429.ratelimit.Dimension;
+import io.chain429.ratelimit.LimitObservation;
 import java.net.URI;
+import java.net.http.HttpHeaders;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -40,6 +44,18 @@ public final class OpenRouterAdapter extends OpenAiCompatibleAdapter {
         return epoch(response.header("x-ratelimit-reset"))
                 .filter(reset -> reset.isAfter(now))
                 .or(() -> super.resetAt(response, error, now));
+    }
+
+    /**
+     * {@code X-RateLimit-Limit}, {@code X-RateLimit-Remaining} and {@code X-RateLimit-Reset} (an epoch, read by
+     * {@link #epoch}) as requests per minute. The reset is reported as given, even when already past.
+     */
+    @Override
+    public List<LimitObservation> observeLimits(HttpHeaders headers, Instant now) {
+        return LimitObservation.fromHeaders(headers, Dimension.RPM, "x-ratelimit-limit", "x-ratelimit-remaining",
+                        "x-ratelimit-reset", (value, at) -> epoch(value), now)
+                .map(List::of)
+                .orElse(List.of());
     }
 
     static Optional<Instant> epoch(String value) {

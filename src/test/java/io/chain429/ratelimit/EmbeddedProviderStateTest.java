@@ -9,13 +9,13 @@ import java.time.ZoneOffset;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
-class ProviderStateStoreTest {
+class EmbeddedProviderStateTest {
 
     private static final Instant T0 = Instant.parse("2026-11-27T12:00:00Z");
     private static final QuotaKey GROQ_8B = new QuotaKey("groq", "llama-3.1-8b-instant");
 
     private final AtomicReference<Instant> now = new AtomicReference<>(T0);
-    private final ProviderStateStore store = new ProviderStateStore(new Clock() {
+    private final EmbeddedProviderState store = new EmbeddedProviderState(new Clock() {
         public ZoneOffset getZone() {
             return ZoneOffset.UTC;
         }
@@ -57,8 +57,8 @@ class ProviderStateStoreTest {
 
     @Test
     void aDisabledProviderKeepsItsFirstReason() {
-        store.disable("groq", "HTTP 401");
-        store.disable("groq", "HTTP 403");
+        store.disable("groq", "****abcd", "HTTP 401");
+        store.disable("groq", "****abcd", "HTTP 403");
         assertThat(store.disabledReason("groq")).hasValue("HTTP 401");
         assertThat(store.disabledReason("cerebras")).isEmpty();
     }
