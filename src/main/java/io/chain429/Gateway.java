@@ -28,6 +28,7 @@ import io.chain429.provider.ProviderRegistry;
 import io.chain429.ratelimit.EmbeddedProviderState;
 import io.chain429.ratelimit.RecordCooldown;
 import io.chain429.ratelimit.StateFile;
+import io.chain429.ratelimit.StepBreakers;
 import io.chain429.sse.SseRelay;
 import io.vertx.core.VertxOptions;
 import java.time.Clock;
@@ -67,6 +68,7 @@ public final class Gateway {
                 id -> config.provider(id).flatMap(ProviderConfig::apiKey).map(Secret::masked).orElse("")));
         state.onChange(stateFile::changed);
         ChainRegistry chainRegistry = new ChainRegistry(chains);
+        StepBreakers breakers = new StepBreakers(config.settings().circuitOpenFor());
 
         Main main = new Main();
         // Anything Camel-specific a user wants to tune goes in the same file as the CHAIN429_* settings.
@@ -88,13 +90,13 @@ public final class Gateway {
         main.bind("resolveChain", new ResolveChain(chainRegistry, providers, config.settings().defaultChain()));
         main.bind("startWaterfall", new StartWaterfall());
         main.bind("waterfallRouter", new WaterfallRouter());
-        main.bind("skipUnavailableStep", new SkipUnavailableStep(providers, state));
+        main.bind("skipUnavailableStep", new SkipUnavailableStep(providers, state, breakers));
         main.bind("callProvider", new CallProvider(providers));
         main.bind("classifyOutcome", new ClassifyOutcome(providers, state));
         main.bind("classifyFailure", new ClassifyFailure());
-        main.bind("recordCooldown", new RecordCooldown(providers, state, config.settings()));
+        main.bind("recordCooldown", new RecordCooldown(providers, state, config.settings(), breakers));
         main.bind("writeCompletion", new WriteCompletion(providers, state));
-        main.bind("relayStream", new SseRelay(state));
+        main.bind("relayStream", new SseRelay(state, breakers));
         main.bind("logRequest", new LogRequest());
         main.bind("writeApiError", new WriteApiError());
         main.bind("listModels", new ListModels(chainRegistry, providers, state));

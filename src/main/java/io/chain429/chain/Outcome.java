@@ -85,6 +85,16 @@ public sealed interface Outcome {
         }
     }
 
+    /**
+     * The step cannot serve this particular request (its context is too small for it): next step, without holding it
+     * against the step's health or cooling it down.
+     */
+    record Unsuitable(String reason) implements Outcome {
+        public String describe() {
+            return reason;
+        }
+    }
+
     /** The step was not tried: its quota key is cooling down or the provider is disabled. */
     record Skipped(String reason, Optional<Instant> availableAt) implements Outcome {
         public String describe() {

@@ -7,6 +7,7 @@ import io.chain429.ratelimit.ProviderState;
 import io.chain429.ratelimit.ProviderState;
 import io.chain429.ratelimit.QuotaKey;
 import io.chain429.ratelimit.Reservation;
+import io.chain429.ratelimit.StepBreakers;
 import java.util.Optional;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
@@ -14,7 +15,7 @@ import org.apache.camel.support.SynchronizationAdapter;
 
 /**
  * Decides whether the current step gets a request: not when its provider is disabled, its quota key is cooling
- * down, or the key's known limits (reported by the provider, else configured and counted locally, and its
+ * down, its circuit is open after repeated failures, or the key's known limits (reported by the provider, else configured and counted locally, and its
  * concurrency) cannot take this request. Otherwise reserves the request on the key, to be settled when the attempt
  * ends. Tells the attempt route through {@link #AVAILABLE}.
  */
@@ -24,10 +25,12 @@ public final class SkipUnavailableStep implements Processor {
 
     private final ProviderRegistry providers;
     private final ProviderState state;
+    private final StepBreakers breakers;
 
-    public SkipUnavailableStep(ProviderRegistry providers, ProviderState state) {
+    public SkipUnavailableStep(ProviderRegistry providers, ProviderState state, StepBreakers breakers) {
         this.providers = providers;
         this.state = state;
+        this.breakers = breakers;
     }
 
     @Override
@@ -36,6 +39,9 @@ public final class SkipUnavailableStep implements Processor {
         Step step = waterfall.currentStep();
         ProviderConfig provider = providers.get(step.providerId()).config();
         Optional<Outcome.Skipped> skip = reasonToSkip(step, provider);
+        if (skip.isEmpty() && !breakers.tryAcquire(step)) {
+            skip = Optional.of(new Outcome.Skipped("circuit open after repeated failures", Optional.empty()));
+        }
         if (skip.isEmpty()) {
             ProviderState.Admission admission = state.admit(QuotaKey.of(provider, step.model()), provider.limits(), waterfall.estimatedTokens());
             if (admission instanceof ProviderState.Admitted admitted) {
@@ -50,6 +56,7 @@ public final class SkipUnavailableStep implements Processor {
                 });
             } else {
                 ProviderState.Refused refused = (ProviderState.Refused) admission;
+                breakers.release(step);
                 skip = Optional.of(new Outcome.Skipped(refused.reason(), refused.retryAt()));
             }
         }

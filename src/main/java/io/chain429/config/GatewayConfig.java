@@ -15,8 +15,12 @@ public record GatewayConfig(Settings settings, List<ProviderConfig> providers, S
      * @param defaultChain           chain used when {@code model} names none; empty for none
      * @param cooldownDefault        cooldown after a 429 that carries no reset hint
      * @param cooldownPaymentRequired cooldown after a 402 (an empty balance does not refill in a minute)
+     * @param circuitOpenFor          how long a step whose circuit opened after repeated failures rests before one
+     *                                trial request
      */
-    public record Settings(Optional<String> defaultChain, Duration cooldownDefault, Duration cooldownPaymentRequired) {
-        public static final Settings DEFAULT = new Settings(Optional.empty(), Duration.ofSeconds(60), Duration.ofMinutes(5));
+    public record Settings(Optional<String> defaultChain, Duration cooldownDefault, Duration cooldownPaymentRequired,
+                           Duration circuitOpenFor) {
+        public static final Settings DEFAULT =
+                new Settings(Optional.empty(), Duration.ofSeconds(60), Duration.ofMinutes(5), Duration.ofSeconds(30));
     }
 }

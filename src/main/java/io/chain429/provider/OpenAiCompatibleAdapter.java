@@ -110,7 +110,7 @@ public class OpenAiCompatibleAdapter implements ProviderAdapter {
         }
         if (status == 400 || status == 422) {
             if (isContextLengthError(error)) {
-                return new Outcome.Failed("context length exceeded (HTTP " + status + ")");
+                return new Outcome.Unsuitable("context length exceeded (HTTP " + status + ")");
             }
             if (error.code() != null && MISCONFIGURED_MODEL_CODES.contains(error.code())) {
                 return new Outcome.Failed("model unavailable (" + error.code() + ")");

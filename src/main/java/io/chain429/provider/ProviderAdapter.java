@@ -59,4 +59,31 @@ public interface ProviderAdapter {
     default List<LimitObservation> observeLimits(HttpHeaders headers, Instant now) {
         return List.of();
     }
+
+    /**
+     * Whether the provider accepts its configured key again, asked after it rejected it (401/403) and was disabled.
+     * Cheap and free of charge: the default is a {@code GET {baseUrl}/models} with the key as a bearer token, which
+     * works when it answers 200. Adapters whose provider has no such endpoint, or answers locally, override this.
+     *
+     * @throws IOException when the provider could not be reached or did not answer in time (the probe failed)
+     */
+    default ProbeResult probe(ProviderClient client, ProviderConfig provider) throws IOException, InterruptedException {
+        int status = client.get(modelsUri(provider.baseUrl()), provider.apiKey());
+        return new ProbeResult(status == 200, "HTTP " + status);
+    }
+
+    /** {@code {baseUrl}/models}, whether or not the base URL ends with a slash. */
+    static URI modelsUri(URI baseUrl) {
+        String base = baseUrl.toString();
+        return URI.create(base.endsWith("/") ? base + "models" : base + "/models");
+    }
+
+    /**
+     * What a key probe found.
+     *
+     * @param keyWorks whether the provider accepted the key
+     * @param detail   what it answered, for logs (e.g. {@code HTTP 401}); never the key
+     */
+    record ProbeResult(boolean keyWorks, String detail) {
+    }
 }

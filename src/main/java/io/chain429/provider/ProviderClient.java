@@ -1,14 +1,18 @@
 package io.chain429.provider;
 
 import io.chain429.config.ProviderConfig.Timeouts;
+import io.chain429.config.Secret;
 import io.chain429.sse.SseSource;
 import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -71,6 +75,23 @@ public final class ProviderClient {
         response.body().subscribe(source);
         guard.onAbort(source::close);
         return new UpstreamStream(response.statusCode(), response.headers(), source);
+    }
+
+    /**
+     * Sends a GET (e.g. a key probe's {@code /models}) and returns the status code only. The body is never read: the
+     * call returns as soon as the response headers are in, within the connect and first-byte timeouts.
+     */
+    public int get(URI uri, Optional<Secret> apiKey) throws IOException, InterruptedException {
+        HttpRequest.Builder builder = HttpRequest.newBuilder(uri)
+                .timeout(timeouts.firstByte())
+                .header("Accept", "application/json")
+                .GET();
+        apiKey.ifPresent(key -> builder.header("Authorization", "Bearer " + key.reveal()));
+        CompletableFuture<HttpResponse<InputStream>> pending = http.sendAsync(builder.build(), HttpResponse.BodyHandlers.ofInputStream());
+        HttpResponse<InputStream> response = await(pending, timeouts.connect().plus(timeouts.firstByte()).toMillis() + 1_000);
+        try (InputStream ignored = response.body()) {
+            return response.statusCode(); // closing the unread body gives up the rest of it
+        }
     }
 
     private HttpRequest build(UpstreamRequest request) {

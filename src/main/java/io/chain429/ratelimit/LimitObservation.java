@@ -4,6 +4,7 @@ import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.net.http.HttpHeaders;
 import java.time.DateTimeException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
@@ -21,6 +22,8 @@ public record LimitObservation(Dimension dimension, OptionalLong limit, Optional
                                Optional<Instant> resetAt, Instant observedAt) {
 
     private static final BigDecimal MAX_COUNT = BigDecimal.valueOf(Long.MAX_VALUE);
+    /** A reset further ahead than this is a broken header, not a real window (the same bound as {@link RetryAfter}). */
+    static final Duration MAX_RESET_AHEAD = Duration.ofDays(366);
 
     public LimitObservation {
         Objects.requireNonNull(dimension, "dimension");
@@ -94,7 +97,8 @@ public record LimitObservation(Dimension dimension, OptionalLong limit, Optional
 
     /**
      * One dimension from its limit, remaining and reset headers (names are case-insensitive); empty when none of
-     * them is present and readable.
+     * them is present and readable. A reset more than {@link #MAX_RESET_AHEAD} after {@code now} is unreadable; one
+     * already past is kept as given.
      */
     public static Optional<LimitObservation> fromHeaders(HttpHeaders headers, Dimension dimension, String limitHeader,
                                                          String remainingHeader, String resetHeader,
@@ -109,7 +113,7 @@ public record LimitObservation(Dimension dimension, OptionalLong limit, Optional
 
     private static Optional<Instant> reset(ResetFormat format, String value, Instant now) {
         try {
-            return format.resetAt(value, now);
+            return format.resetAt(value, now).filter(resetAt -> !resetAt.isAfter(now.plus(MAX_RESET_AHEAD)));
         } catch (DateTimeException | ArithmeticException e) { // a moment beyond Instant's range: unreadable
             return Optional.empty();
         }

@@ -13,18 +13,32 @@ import org.apache.camel.Processor;
 /**
  * Turns the current attempt's outcome into provider state shared by all requests: a 429 cools its quota key down
  * until the provider's reset (or the default cooldown), a 402 cools the whole account down, a 401/403 disables
- * the provider. The attempt's reservation is settled here, unless its stream is still going to the client.
+ * the provider; failures count against the step's circuit breaker. The attempt's reservation is settled here, unless
+ * its stream is still going to the client.
  */
 public final class RecordCooldown implements Processor {
 
     private final ProviderRegistry providers;
     private final ProviderState state;
     private final Settings settings;
+    private final StepBreakers breakers;
 
-    public RecordCooldown(ProviderRegistry providers, ProviderState state, Settings settings) {
+    public RecordCooldown(ProviderRegistry providers, ProviderState state, Settings settings, StepBreakers breakers) {
         this.providers = providers;
         this.state = state;
         this.settings = settings;
+        this.breakers = breakers;
+    }
+
+    /** Failures count against the step's circuit; limits, keys and the client's own errors say nothing of its health. */
+    private void recordHealth(Step step, Outcome outcome) {
+        if (outcome instanceof Outcome.Failed failed) {
+            breakers.failed(step, failed.reason());
+        } else if (outcome instanceof Outcome.Success || outcome instanceof Outcome.Streaming) {
+            breakers.succeeded(step);
+        } else {
+            breakers.release(step);
+        }
     }
 
     @Override
@@ -33,6 +47,7 @@ public final class RecordCooldown implements Processor {
         Step step = waterfall.currentStep();
         ProviderConfig provider = providers.get(step.providerId()).config();
         Outcome outcome = waterfall.lastOutcome().orElseThrow();
+        recordHealth(step, outcome);
         if (!(outcome instanceof Outcome.Streaming)) {
             long tokens = outcome instanceof Outcome.Success success ? success.completion().path("usage").path("total_tokens").asLong(-1) : 0;
             waterfall.held().ifPresent(reservation -> state.settle(reservation, tokens));

@@ -9,6 +9,7 @@ import io.chain429.chain.Outcome;
 import io.chain429.chain.Waterfall;
 import io.chain429.provider.StreamItem;
 import io.chain429.ratelimit.ProviderState;
+import io.chain429.ratelimit.StepBreakers;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import java.io.IOException;
@@ -36,9 +37,11 @@ public final class SseRelay implements Processor {
     private static final long DRAIN_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final ProviderState state;
+    private final StepBreakers breakers;
 
-    public SseRelay(ProviderState state) {
+    public SseRelay(ProviderState state, StepBreakers breakers) {
         this.state = state;
+        this.breakers = breakers;
     }
 
     @Override
@@ -56,6 +59,7 @@ public final class SseRelay implements Processor {
                 if (failure != null) {
                     waterfall.streamFailed(failure);
                     state.recordFailure(served.step().providerId(), failure);
+                    breakers.failed(served.step(), failure);
                     LOG.warn("{} failed after the stream was committed: {}", served.step(), failure);
                 }
             } else {

@@ -137,6 +137,36 @@ class RateLimitTest {
     }
 
     @Test
+    void aFlappingStepIsLeftAloneOnceItsCircuitOpensAndComesBackWhenItRecovers() throws Exception {
+        gateway = RunningGateway.start("""
+                version: 1
+                settings:
+                  circuitOpenFor: 600ms
+                providers:
+                  - id: first
+                    type: openai-compatible
+                    baseUrl: %s
+                  - id: second
+                    type: openai-compatible
+                    baseUrl: %s
+                """.formatted(first.baseUrl(), second.baseUrl()),
+                chains("duo", "first/model-a, second/model-b", "other", "first/model-c"),
+                Map.of("CHAIN429_DATA_DIR", dataDir.toString()));
+        Reply down = Reply.json(502, "{\"error\":{\"message\":\"bad gateway\"}}");
+        first.then(down, down, down, down);
+
+        for (int i = 0; i < 10; i++) {
+            assertThat(gateway.chat("duo").headers().firstValue("X-429chain-Provider")).hasValue("second/model-b");
+        }
+        assertThat(first.requestCount()).as("not hit on every request once the circuit is open").isEqualTo(4);
+        assertThat(gateway.chat("other").statusCode()).as("the provider's other models are not affected").isEqualTo(200);
+
+        Thread.sleep(700);
+        assertThat(gateway.chat("duo").headers().firstValue("X-429chain-Provider")).as("one trial after the wait, and back").hasValue("first/model-a");
+        assertThat(gateway.chat("duo").headers().firstValue("X-429chain-Provider")).hasValue("first/model-a");
+    }
+
+    @Test
     void anActiveCooldownSurvivesARestart() throws Exception {
         gateway = boot("");
         first.then(Reply.json(429, "{}").withHeader("retry-after", "120"));

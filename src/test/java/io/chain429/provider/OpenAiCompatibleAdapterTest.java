@@ -129,7 +129,7 @@ class OpenAiCompatibleAdapterTest {
             Outcome outcome = classify(response(400, "{\"error\":{\"message\":\"This model's maximum context length is 8192 tokens.\","
                     + "\"code\":\"context_length_exceeded\"}}"));
 
-            assertThat(outcome).isInstanceOf(Outcome.Failed.class);
+            assertThat(outcome).isInstanceOf(Outcome.Unsuitable.class);
             assertThat(outcome.describe()).contains("context length");
         }
 

@@ -108,6 +108,18 @@ class LimitObservationTest {
     }
 
     @Test
+    void aResetMoreThanAYearAheadIsUnreadable() {
+        var recorded = headers("r", "3", "t", "8784h", "t2", "8784h0m1s");
+
+        assertThat(LimitObservation.fromHeaders(recorded, Dimension.RPD, "l", "r", "t",
+                LimitObservation.ResetFormat.GO_DURATION, NOW))
+                .contains(observed(Dimension.RPD, null, 3L, NOW.plus(Duration.ofDays(366)), NOW));
+        assertThat(LimitObservation.fromHeaders(recorded, Dimension.RPD, "l", "r", "t2",
+                LimitObservation.ResetFormat.GO_DURATION, NOW))
+                .contains(observed(Dimension.RPD, null, 3L, null, NOW));
+    }
+
+    @Test
     void exhaustedOnlyWhenNothingIsKnownToRemain() {
         assertThat(observed(Dimension.TPM, 6000L, 0L, null, NOW).exhausted()).isTrue();
         assertThat(observed(Dimension.TPM, 6000L, 1L, null, NOW).exhausted()).isFalse();

@@ -55,6 +55,12 @@ public final class DemoAdapter extends OpenAiCompatibleAdapter {
         return new UpstreamRequest(provider.baseUrl(), Map.of(), Json.bytes(body), Optional.empty());
     }
 
+    /** The demo has no key to reject: it always works. */
+    @Override
+    public ProbeResult probe(ProviderClient client, ProviderConfig provider) {
+        return new ProbeResult(true, "answered locally");
+    }
+
     @Override
     public UpstreamResponse send(ProviderClient client, UpstreamRequest request, CallGuard guard) {
         JsonNode body = Json.parseOrNull(request.body());

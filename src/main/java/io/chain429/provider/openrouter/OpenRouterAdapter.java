@@ -38,11 +38,14 @@ public final class OpenRouterAdapter extends OpenAiCompatibleAdapter {
         return Map.of("HTTP-Referer", REFERER, "X-Title", TITLE);
     }
 
-    /** {@code X-RateLimit-Reset} when it names a moment still ahead, else the generic headers. */
+    /** A reset further ahead than this is a broken header, not a real quota window. */
+    private static final java.time.Duration MAX_RESET = java.time.Duration.ofDays(366);
+
+    /** {@code X-RateLimit-Reset} when it names a moment still ahead (within a year), else the generic headers. */
     @Override
     protected Optional<Instant> resetAt(UpstreamResponse response, ProviderError error, Instant now) {
         return epoch(response.header("x-ratelimit-reset"))
-                .filter(reset -> reset.isAfter(now))
+                .filter(reset -> reset.isAfter(now) && reset.isBefore(now.plus(MAX_RESET)))
                 .or(() -> super.resetAt(response, error, now));
     }
 

@@ -73,6 +73,14 @@ class OpenRouterAdapterLimitsTest {
                 "X-RateLimit-Reset", "-1795809660000"), NOW)).isEmpty();
     }
 
+    /** Long.MAX_VALUE ms would be the year 292,278,994: a broken header, not a window. */
+    @Test
+    void aResetCenturiesAheadIsUnreadable() {
+        HttpHeaders recorded = headers("x-ratelimit-remaining", "7", "x-ratelimit-reset", "9223372036854775807");
+
+        assertThat(adapter.observeLimits(recorded, NOW)).containsExactly(observed(Dimension.RPM, null, 7L, null, NOW));
+    }
+
     @Test
     void noHeadersNoObservations() {
         assertThat(adapter.observeLimits(headers("content-type", "text/event-stream"), NOW)).isEmpty();
