@@ -7,6 +7,7 @@ import io.chain429.api.ParseChatRequest;
 import io.chain429.api.WatchClient;
 import io.chain429.api.WriteApiError;
 import io.chain429.api.WriteCompletion;
+import io.chain429.chain.Availability;
 import io.chain429.chain.CallProvider;
 import io.chain429.chain.ChainDefinition;
 import io.chain429.chain.ChainFiles;
@@ -26,6 +27,7 @@ import io.chain429.config.Secret;
 import io.chain429.provider.AdapterRegistry;
 import io.chain429.provider.ProviderRegistry;
 import io.chain429.ratelimit.EmbeddedProviderState;
+import io.chain429.ratelimit.KeyProbe;
 import io.chain429.ratelimit.RecordCooldown;
 import io.chain429.ratelimit.StateFile;
 import io.chain429.ratelimit.StepBreakers;
@@ -38,6 +40,7 @@ import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.Main;
 import org.apache.camel.main.MainListenerSupport;
 import org.apache.camel.model.Model;
+import org.apache.camel.support.service.ServiceSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -69,6 +72,9 @@ public final class Gateway {
         state.onChange(stateFile::changed);
         ChainRegistry chainRegistry = new ChainRegistry(chains);
         StepBreakers breakers = new StepBreakers(config.settings().circuitOpenFor());
+        Availability availability = new Availability(providers, state);
+        KeyProbe keyProbe = new KeyProbe(state, providers);
+        state.snapshot().disabled().forEach(disabled -> keyProbe.disabled(disabled.providerId())); // restored from disk
 
         Main main = new Main();
         // Anything Camel-specific a user wants to tune goes in the same file as the CHAIN429_* settings.
@@ -88,14 +94,14 @@ public final class Gateway {
         main.bind("parseChatRequest", new ParseChatRequest());
         main.bind("watchClient", new WatchClient());
         main.bind("resolveChain", new ResolveChain(chainRegistry, providers, config.settings().defaultChain()));
-        main.bind("startWaterfall", new StartWaterfall());
-        main.bind("waterfallRouter", new WaterfallRouter());
-        main.bind("skipUnavailableStep", new SkipUnavailableStep(providers, state, breakers));
+        main.bind("startWaterfall", new StartWaterfall(chainRegistry));
+        main.bind("waterfallRouter", new WaterfallRouter(state, availability));
+        main.bind("skipUnavailableStep", new SkipUnavailableStep(providers, state, breakers, availability));
         main.bind("callProvider", new CallProvider(providers));
         main.bind("classifyOutcome", new ClassifyOutcome(providers, state));
         main.bind("classifyFailure", new ClassifyFailure());
-        main.bind("recordCooldown", new RecordCooldown(providers, state, config.settings(), breakers));
-        main.bind("writeCompletion", new WriteCompletion(providers, state));
+        main.bind("recordCooldown", new RecordCooldown(providers, state, config.settings(), breakers, keyProbe));
+        main.bind("writeCompletion", new WriteCompletion(state, availability));
         main.bind("relayStream", new SseRelay(state, breakers));
         main.bind("logRequest", new LogRequest());
         main.bind("writeApiError", new WriteApiError());
@@ -110,6 +116,12 @@ public final class Gateway {
                         .addModelLifecycleStrategy(new ChainRouteIds());
                 try {
                     support.getCamelContext().addService(stateFile); // writes the latest state when Camel stops
+                    support.getCamelContext().addService(new ServiceSupport() {
+                        @Override
+                        protected void doStop() {
+                            keyProbe.close();
+                        }
+                    });
                 } catch (Exception e) {
                     throw new IllegalStateException(e);
                 }

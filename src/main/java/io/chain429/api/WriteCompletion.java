@@ -1,20 +1,15 @@
 package io.chain429.api;
 
-import io.chain429.chain.Attempt;
+import io.chain429.chain.Availability;
 import io.chain429.chain.Outcome;
 import io.chain429.chain.Step;
 import io.chain429.chain.Waterfall;
-import io.chain429.config.ProviderConfig;
-import io.chain429.provider.ProviderRegistry;
-import io.chain429.ratelimit.Cooldown;
 import io.chain429.ratelimit.ProviderState;
-import io.chain429.ratelimit.QuotaKey;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.apache.camel.Processor;
@@ -25,12 +20,12 @@ import org.apache.camel.Processor;
  */
 public final class WriteCompletion implements Processor {
 
-    private final ProviderRegistry providers;
     private final ProviderState state;
+    private final Availability availability;
 
-    public WriteCompletion(ProviderRegistry providers, ProviderState state) {
-        this.providers = providers;
+    public WriteCompletion(ProviderState state, Availability availability) {
         this.state = state;
+        this.availability = availability;
     }
 
     @Override
@@ -59,28 +54,20 @@ public final class WriteCompletion implements Processor {
         String summary = waterfall.attempts().stream()
                 .map(a -> a.step() + ": " + a.outcome().describe())
                 .collect(Collectors.joining("; "));
-        // When could this chain serve again: the earliest end of a cooldown, or of another limit that made a step skip.
-        Optional<Instant> earliestReset = Stream.concat(
-                        waterfall.steps().stream().map(this::cooldown).flatMap(Optional::stream).map(Cooldown::until),
-                        waterfall.attempts().stream().map(Attempt::outcome)
-                                .flatMap(o -> o instanceof Outcome.Skipped skipped ? skipped.availableAt().stream() : Stream.empty()))
-                .filter(at -> at.isAfter(state.now()))
-                .min(Instant::compareTo);
+        Optional<Instant> earliestReset = availability.earliestReset(waterfall);
         String subject = "No step of chain '" + waterfall.chainName() + "' could serve the request";
         if (earliestReset.isPresent()) {
             long seconds = Math.max(1, (Duration.between(state.now(), earliestReset.get()).toMillis() + 999) / 1000);
             HttpReplies.error(message, 429, new OpenAiError(
                     subject + "; retry in " + seconds + "s. " + summary, "rate_limit_error", null, "rate_limit_exceeded"));
             message.setHeader("Retry-After", seconds);
+            // the hints OpenAI's own 429s carry, which some clients read instead of Retry-After
+            message.setHeader("X-RateLimit-Remaining-Requests", 0);
+            message.setHeader("X-RateLimit-Reset-Requests", seconds + "s");
             return 429;
         }
         HttpReplies.error(message, 503, OpenAiError.server(subject + ". " + summary, "all_providers_failed"));
         return 503;
-    }
-
-    private Optional<Cooldown> cooldown(Step step) {
-        ProviderConfig provider = providers.get(step.providerId()).config();
-        return state.cooldown(QuotaKey.of(provider, step.model())).or(() -> state.cooldown(new QuotaKey(provider.id(), "*")));
     }
 
     private static Step lastStep(Waterfall waterfall) {

@@ -2,8 +2,8 @@ package io.chain429.chain;
 
 import java.util.List;
 
-/** A chain as written in a routes file: its name, its ordered steps, its stream commit mode, and where it was declared. */
-public record ChainDefinition(String name, List<Step> steps, CommitMode commit, String file, int line) {
+/** A chain as written in a routes file: its name, its ordered steps, its policy, and where it was declared. */
+public record ChainDefinition(String name, List<Step> steps, ChainPolicy policy, String file, int line) {
 
     public ChainDefinition {
         steps = List.copyOf(steps);

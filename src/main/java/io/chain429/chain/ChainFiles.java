@@ -30,7 +30,7 @@ import org.snakeyaml.engine.v2.nodes.SequenceNode;
 public final class ChainFiles {
 
     private static final String TEMPLATE = "chain";
-    private static final List<String> PARAMETERS = List.of("name", "steps", "commit");
+    private static final List<String> PARAMETERS = List.of("name", "steps", "commit", "retries", "retryWait", "maxWait", "maxWaiting");
     private static final List<String> PARAMETER_FIELDS = List.of("name", "value");
     private static final String NO_STEPS = "a chain needs at least one step";
 
@@ -105,10 +105,40 @@ public final class ChainFiles {
             throw yaml.error(parametersNode, label + ".parameters.steps", NO_STEPS);
         }
         List<Step> steps = steps(yaml, stepsNode, label + ".parameters.steps");
-        CommitMode commit = parameters.containsKey("commit")
-                ? commitMode(yaml, parameters.get("commit"), label + ".parameters.commit")
-                : CommitMode.FIRST_EVENT;
-        chains.put(name, new ChainDefinition(name, steps, commit, yaml.file(), YamlNodes.line(item)));
+        chains.put(name, new ChainDefinition(name, steps, policy(yaml, parameters, label + ".parameters"), yaml.file(), YamlNodes.line(item)));
+    }
+
+    private static ChainPolicy policy(YamlNodes yaml, Map<String, Node> parameters, String path) {
+        ChainPolicy defaults = ChainPolicy.DEFAULT;
+        return new ChainPolicy(
+                parameters.containsKey("commit") ? commitMode(yaml, parameters.get("commit"), path + ".commit") : defaults.commit(),
+                parameters.containsKey("retries") ? count(yaml, parameters.get("retries"), path + ".retries", 0, 10) : defaults.retries(),
+                parameters.containsKey("retryWait") ? duration(yaml, parameters.get("retryWait"), path + ".retryWait") : defaults.retryWait(),
+                parameters.containsKey("maxWait") ? duration(yaml, parameters.get("maxWait"), path + ".maxWait") : defaults.maxWait(),
+                parameters.containsKey("maxWaiting") ? count(yaml, parameters.get("maxWaiting"), path + ".maxWaiting", 1, 10_000) : defaults.maxWaiting());
+    }
+
+    /** Template parameter values are strings to Camel, so numbers are read from their text. */
+    private static int count(YamlNodes yaml, Node node, String path, int min, int max) {
+        String value = yaml.string(node, path);
+        try {
+            int number = Integer.parseInt(value.trim());
+            if (number >= min && number <= max) {
+                return number;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw yaml.error(node, path, "expected a whole number from " + min + " to " + max + ", got '" + value + "'");
+    }
+
+    private static java.time.Duration duration(YamlNodes yaml, Node node, String path) {
+        String value = yaml.string(node, path);
+        try {
+            return io.chain429.config.Durations.parse(value);
+        } catch (IllegalArgumentException e) {
+            throw yaml.error(node, path, e.getMessage());
+        }
     }
 
     private static CommitMode commitMode(YamlNodes yaml, Node node, String path) {
@@ -129,7 +159,7 @@ public final class ChainFiles {
             String name = yaml.string(nameNode, path);
             if (!PARAMETERS.contains(name)) {
                 throw yaml.error(nameNode, path, "unknown parameter '" + name + "'" + YamlNodes.didYouMean(name, PARAMETERS)
-                        + "; the chain template takes 'name', 'steps' and optionally 'commit'");
+                        + "; the chain template takes 'name', 'steps' and optionally 'commit', 'retries', 'retryWait', 'maxWait', 'maxWaiting'");
             }
             Node value = fields.get("value");
             if (value == null || YamlNodes.isNull(value)) {

@@ -21,7 +21,9 @@ public final class ClassifyFailure implements Processor {
     public void process(Exchange exchange) {
         Waterfall waterfall = exchange.getProperty(Waterfall.PROPERTY, Waterfall.class);
         Throwable failure = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
-        Outcome.Failed outcome = new Outcome.Failed(describe(failure));
+        String reason = describe(failure);
+        // a timeout before any byte: the provider is silent, not flaky
+        Outcome.Failed outcome = new Outcome.Failed(reason, reason.equals("timed out") || reason.equals("connect timeout"));
         if (failure instanceof java.io.IOException || failure instanceof java.util.concurrent.TimeoutException) {
             LOG.debug("{}: {}", waterfall.currentStep(), outcome.reason(), failure);
         } else {

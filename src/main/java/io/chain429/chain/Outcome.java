@@ -78,8 +78,17 @@ public sealed interface Outcome {
         }
     }
 
-    /** Anything else that means "try the next step": 5xx, HTML pages, a 200 holding an error, a network failure, a timeout. */
-    record Failed(String reason) implements Outcome {
+    /**
+     * Anything else that means "try the next step": 5xx, HTML pages, a 200 holding an error, a network failure, a
+     * timeout.
+     *
+     * @param silent the provider sent nothing at all before a timeout: never worth retrying on the same step
+     */
+    record Failed(String reason, boolean silent) implements Outcome {
+        public Failed(String reason) {
+            this(reason, false);
+        }
+
         public String describe() {
             return reason;
         }

@@ -26,11 +26,13 @@ public final class SkipUnavailableStep implements Processor {
     private final ProviderRegistry providers;
     private final ProviderState state;
     private final StepBreakers breakers;
+    private final Availability availability;
 
-    public SkipUnavailableStep(ProviderRegistry providers, ProviderState state, StepBreakers breakers) {
+    public SkipUnavailableStep(ProviderRegistry providers, ProviderState state, StepBreakers breakers, Availability availability) {
         this.providers = providers;
         this.state = state;
         this.breakers = breakers;
+        this.availability = availability;
     }
 
     @Override
@@ -69,9 +71,7 @@ public final class SkipUnavailableStep implements Processor {
         if (disabled.isPresent()) {
             return Optional.of(new Outcome.Skipped("disabled: " + disabled.get(), Optional.empty()));
         }
-        // A step is out while its own quota key cools down, and also while the whole account does (402, or scope provider).
-        Optional<Cooldown> cooldown = state.cooldown(QuotaKey.of(provider, step.model()))
-                .or(() -> state.cooldown(new QuotaKey(provider.id(), "*")));
+        Optional<Cooldown> cooldown = availability.cooldown(step);
         return cooldown.map(c -> new Outcome.Skipped("cooling down until " + c.until() + " (" + c.reason() + ")", Optional.of(c.until())));
     }
 }

@@ -10,24 +10,29 @@ import org.apache.camel.Processor;
 
 /**
  * Begins a request's waterfall from the steps its chain route declared ({@link #STEPS}, the template's
- * {@code steps} parameter). The parsed step list is cached per distinct text, so the hot path parses nothing.
+ * {@code steps} parameter) and the chain's policy. The parsed step list is cached per distinct text, so the hot path
+ * parses nothing.
  */
 public final class StartWaterfall implements Processor {
 
     public static final String CHAIN = "chain429Chain";
     public static final String STEPS = "chain429Steps";
-    /** The chain's commit mode for streams; absent for a single step (first-event). */
-    public static final String COMMIT = "chain429Commit";
 
     private final Map<String, List<Step>> parsed = new ConcurrentHashMap<>();
+    private final ChainRegistry chains;
+
+    public StartWaterfall(ChainRegistry chains) {
+        this.chains = chains;
+    }
 
     @Override
     public void process(Exchange exchange) {
         String steps = exchange.getProperty(STEPS, String.class);
         ChatRequest request = exchange.getProperty(ChatRequest.PROPERTY, ChatRequest.class);
-        CommitMode commit = CommitMode.parse(exchange.getProperty(COMMIT, "first-event", String.class)).orElse(CommitMode.FIRST_EVENT);
-        exchange.setProperty(Waterfall.PROPERTY, new Waterfall(
-                exchange.getProperty(CHAIN, String.class), parsed.computeIfAbsent(steps, StartWaterfall::parse), commit, request));
+        String chain = exchange.getProperty(CHAIN, String.class);
+        // a single provider/model step is no chain: it gets the default policy
+        ChainPolicy policy = chains.find(chain).map(ChainDefinition::policy).orElse(ChainPolicy.DEFAULT);
+        exchange.setProperty(Waterfall.PROPERTY, new Waterfall(chain, parsed.computeIfAbsent(steps, StartWaterfall::parse), policy, request));
     }
 
     /** Steps were validated at start-up (see ChainFiles), so every entry here is well formed. */

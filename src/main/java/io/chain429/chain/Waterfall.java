@@ -19,10 +19,12 @@ public final class Waterfall {
 
     private final String chainName;
     private final List<Step> steps;
-    private final CommitMode commit;
+    private final ChainPolicy policy;
     private final ChatRequest request;
     private final List<Attempt> attempts = new ArrayList<>();
     private int position = -1;
+    private int triesOnStep;
+    private boolean waited;
     private long upstreamNanos;
     private long committedNanos;
     private int status;
@@ -31,15 +33,19 @@ public final class Waterfall {
     private long estimatedTokens = -1;
     private Reservation held;
 
-    public Waterfall(String chainName, List<Step> steps, CommitMode commit, ChatRequest request) {
+    public Waterfall(String chainName, List<Step> steps, ChainPolicy policy, ChatRequest request) {
         this.chainName = chainName;
         this.steps = steps;
-        this.commit = commit;
+        this.policy = policy;
         this.request = request;
     }
 
+    public ChainPolicy policy() {
+        return policy;
+    }
+
     public CommitMode commit() {
-        return commit;
+        return policy.commit();
     }
 
     /** True when the answer goes to the client as an event stream: a streaming request that got an answer. */
@@ -63,10 +69,36 @@ public final class Waterfall {
 
     /** Moves to the next step; false when the waterfall is over (an attempt ended it or no step is left). */
     public boolean advance() {
-        if (lastOutcome().map(Outcome::endsWaterfall).orElse(false) || position + 1 >= steps.size()) {
+        if (finished() || position + 1 >= steps.size()) {
             return false;
         }
         position++;
+        triesOnStep = 0;
+        return true;
+    }
+
+    /** An attempt ended the waterfall: a success, a stream, or the client's own error. */
+    public boolean finished() {
+        return lastOutcome().map(Outcome::endsWaterfall).orElse(false);
+    }
+
+    /** Tries the current step once more (the caller checked {@link #retriesLeft()}). */
+    public void retryStep() {
+        triesOnStep++;
+    }
+
+    public boolean retriesLeft() {
+        return position >= 0 && triesOnStep < policy.retries();
+    }
+
+    /** Runs the whole chain again, once, after waiting for a reset. */
+    public boolean restartAfterWait() {
+        if (waited) {
+            return false;
+        }
+        waited = true;
+        position = 0;
+        triesOnStep = 0;
         return true;
     }
 
@@ -75,6 +107,9 @@ public final class Waterfall {
     }
 
     public void record(Outcome outcome, boolean sent) {
+        if (!sent) {
+            triesOnStep = Integer.MAX_VALUE; // a skipped step is not retried
+        }
         attempts.add(new Attempt(currentStep(), outcome, sent));
     }
 

@@ -30,7 +30,7 @@ public final class ConfigLoader {
     private static final List<String> SETTINGS_FIELDS = List.of("defaultChain", "cooldownDefault", "cooldownPaymentRequired", "circuitOpenFor");
     private static final List<String> PROVIDER_FIELDS =
             List.of("id", "type", "baseUrl", "apiKey", "quotaScope", "limits", "timeouts");
-    private static final List<String> LIMIT_FIELDS = List.of("rpm", "rpd", "tpm", "tpd", "concurrency");
+    private static final List<String> LIMIT_FIELDS = List.of("rpm", "rpd", "tpm", "tpd", "concurrency", "maxCompletionTokens");
     private static final List<String> TIMEOUT_FIELDS = List.of("connect", "firstByte", "firstToken", "idle", "total");
 
     private static final Pattern CHAIN_NAME = Pattern.compile("[a-z0-9][a-z0-9_-]*");
@@ -225,7 +225,8 @@ public final class ConfigLoader {
                 optional(fields, path, "rpd", null, this::positiveInteger),
                 optional(fields, path, "tpm", null, this::positiveInteger),
                 optional(fields, path, "tpd", null, this::positiveInteger),
-                optional(fields, path, "concurrency", null, this::positiveInteger));
+                optional(fields, path, "concurrency", null, this::positiveInteger),
+                optional(fields, path, "maxCompletionTokens", null, this::positiveInteger));
     }
 
     private Timeouts timeouts(Node node, String path) {

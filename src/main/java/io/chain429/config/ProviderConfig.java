@@ -47,9 +47,15 @@ public record ProviderConfig(
         }
     }
 
-    /** Optional configured limits; null fields are unknown. Used by the rate-limit layer. */
-    public record Limits(Integer rpm, Integer rpd, Integer tpm, Integer tpd, Integer concurrency) {
-        public static final Limits NONE = new Limits(null, null, null, null, null);
+    /**
+     * Optional configured limits; null fields are unknown. Used by the rate-limit layer.
+     *
+     * @param maxCompletionTokens the most output tokens a request may ask for, for providers that reserve them up
+     *                            front (Cerebras); null means the adapter's own default
+     */
+    public record Limits(Integer rpm, Integer rpd, Integer tpm, Integer tpd, Integer concurrency,
+                         Integer maxCompletionTokens) {
+        public static final Limits NONE = new Limits(null, null, null, null, null, null);
     }
 
     /**

@@ -75,7 +75,7 @@ public class OpenAiCompatibleAdapter implements ProviderAdapter {
     public UpstreamRequest prepare(ProviderConfig provider, String model, ObjectNode clientBody) {
         ObjectNode body = clientBody.deepCopy();
         body.put("model", model);
-        shapeBody(body, model);
+        shapeBody(body, model, provider);
         Map<String, String> headers = new HashMap<>();
         headers.put("Content-Type", "application/json");
         headers.put("Accept", "application/json");
@@ -83,8 +83,8 @@ public class OpenAiCompatibleAdapter implements ProviderAdapter {
         return new UpstreamRequest(chatCompletionsUri(provider.baseUrl()), headers, Json.bytes(body), provider.apiKey());
     }
 
-    /** Hook: remove or cap what this provider rejects. {@code model} is already set. */
-    protected void shapeBody(ObjectNode body, String model) {
+    /** Hook: remove or cap what this provider rejects. {@code model} is already set; {@code provider} is its config. */
+    protected void shapeBody(ObjectNode body, String model, ProviderConfig provider) {
     }
 
     /** Hook: headers this provider wants besides content negotiation and the key. */

@@ -22,12 +22,14 @@ public final class RecordCooldown implements Processor {
     private final ProviderState state;
     private final Settings settings;
     private final StepBreakers breakers;
+    private final KeyProbe keyProbe;
 
-    public RecordCooldown(ProviderRegistry providers, ProviderState state, Settings settings, StepBreakers breakers) {
+    public RecordCooldown(ProviderRegistry providers, ProviderState state, Settings settings, StepBreakers breakers, KeyProbe keyProbe) {
         this.providers = providers;
         this.state = state;
         this.settings = settings;
         this.breakers = breakers;
+        this.keyProbe = keyProbe;
     }
 
     /** Failures count against the step's circuit; limits, keys and the client's own errors say nothing of its health. */
@@ -62,6 +64,7 @@ public final class RecordCooldown implements Processor {
         } else if (outcome instanceof Outcome.AuthFailed failed) {
             state.disable(provider.id(), provider.apiKey().map(Secret::masked).orElse(""),
                     "the provider answered HTTP " + failed.status() + " to its API key");
+            keyProbe.disabled(provider.id());
         }
     }
 }

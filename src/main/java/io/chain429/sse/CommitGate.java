@@ -51,7 +51,9 @@ public final class CommitGate {
                 event = source.next(wait);
             } catch (TimeoutException e) {
                 source.close();
-                return new Outcome.Failed(content ? "stream stalled before it finished" : "no token within the first-token timeout");
+                return content
+                        ? new Outcome.Failed("stream stalled before it finished")
+                        : new Outcome.Failed("no token within the first-token timeout", true);
             } catch (IOException e) {
                 source.close();
                 throw e;

@@ -62,7 +62,7 @@ class ChainFilesTest {
         assertThat(chains).containsExactly(new ChainDefinition("default", List.of(
                 new Step("groq", "llama-3.1-8b-instant"),
                 new Step("openrouter", "meta-llama/llama-3.3-70b-instruct:free"),
-                new Step("demo", "echo")), CommitMode.FIRST_EVENT, routes.resolve("chains.yaml").toString(), 15));
+                new Step("demo", "echo")), ChainPolicy.DEFAULT, routes.resolve("chains.yaml").toString(), 15));
     }
 
     @Test
@@ -250,7 +250,40 @@ class ChainFilesTest {
 
         List<ChainDefinition> chains = ChainFiles.load(routes, CONFIG);
 
-        assertThat(chains).extracting(ChainDefinition::commit).containsExactly(CommitMode.COMPLETE, CommitMode.FIRST_EVENT);
+        assertThat(chains).extracting(chain -> chain.policy().commit()).containsExactly(CommitMode.COMPLETE, CommitMode.FIRST_EVENT);
+    }
+
+    @Test
+    void aChainsRetryAndWaitPolicyIsRead() throws IOException {
+        write("chains.yaml", chain("patient", "demo/echo") + """
+                      - name: retries
+                        value: "2"
+                      - name: retryWait
+                        value: 1500ms
+                      - name: maxWait
+                        value: 20s
+                      - name: maxWaiting
+                        value: "8"
+                """);
+
+        ChainPolicy policy = ChainFiles.load(routes, CONFIG).get(0).policy();
+
+        assertThat(policy).isEqualTo(new ChainPolicy(CommitMode.FIRST_EVENT, 2, java.time.Duration.ofMillis(1500), java.time.Duration.ofSeconds(20), 8));
+    }
+
+    @Test
+    void aBadRetryCountOrWaitNamesTheParameter() throws IOException {
+        write("chains.yaml", chain("patient", "demo/echo") + """
+                      - name: retries
+                        value: lots
+                """);
+        assertError(loadFailure(), "chains.yaml", 9, "templatedRoute[chain-patient].parameters.retries", "whole number from 0 to 10");
+
+        write("chains.yaml", chain("patient", "demo/echo") + """
+                      - name: maxWait
+                        value: soon
+                """);
+        assertError(loadFailure(), "chains.yaml", 9, "templatedRoute[chain-patient].parameters.maxWait", "expected a duration");
     }
 
     @Test

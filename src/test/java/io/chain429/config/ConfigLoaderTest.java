@@ -80,7 +80,7 @@ class ConfigLoaderTest {
         assertThat(groq.apiKey().orElseThrow().toString()).isEqualTo("****mnop");
         assertThat(groq.enabled()).isTrue();
         assertThat(groq.quotaScope()).isEqualTo(QuotaScope.PROVIDER);
-        assertThat(groq.limits()).isEqualTo(new Limits(30, 14400, 6000, 500000, 4));
+        assertThat(groq.limits()).isEqualTo(new Limits(30, 14400, 6000, 500000, 4, null));
         assertThat(groq.timeouts()).isEqualTo(new Timeouts(
                 Duration.ofSeconds(2), Duration.ofSeconds(30), Duration.ofSeconds(4), Duration.ofSeconds(30), Duration.ofMinutes(1)));
         assertThat(groq.line()).isEqualTo(7);
@@ -181,7 +181,7 @@ class ConfigLoaderTest {
                     limits: {requestsPerMinute: 30}
                 """);
 
-        assertError(e, 5, "providers[0].limits.requestsPerMinute", "known fields are rpm, rpd, tpm, tpd, concurrency");
+        assertError(e, 5, "providers[0].limits.requestsPerMinute", "known fields are rpm, rpd, tpm, tpd, concurrency, maxCompletionTokens");
     }
 
     @Test
@@ -226,6 +226,48 @@ class ConfigLoaderTest {
                 """);
 
         assertError(e, 5, "providers[0].limits.concurrency", "expected a positive integer, got 0");
+    }
+
+    @Test
+    void readsMaxCompletionTokens() throws IOException {
+        ProviderConfig provider = load("""
+                version: 1
+                providers:
+                  - id: local
+                    type: openai-compatible
+                    baseUrl: http://localhost:8080/v1
+                    limits: {tpm: 60000, maxCompletionTokens: 4096}
+                """, Map.of()).providers().get(0);
+
+        assertThat(provider.limits()).isEqualTo(new Limits(null, null, 60000, null, null, 4096));
+        assertThat(provider.limits().maxCompletionTokens()).isEqualTo(4096);
+    }
+
+    @Test
+    void suggestsMaxCompletionTokensForATypo() throws IOException {
+        ConfigException e = failure("""
+                version: 1
+                providers:
+                  - id: groq
+                    type: groq
+                    limits:
+                      maxCompletionToken: 4096
+                """);
+
+        assertError(e, 6, "providers[0].limits.maxCompletionToken", "unknown field (did you mean 'maxCompletionTokens'?)");
+    }
+
+    @Test
+    void rejectsAZeroMaxCompletionTokens() throws IOException {
+        ConfigException e = failure("""
+                version: 1
+                providers:
+                  - id: groq
+                    type: groq
+                    limits: {maxCompletionTokens: 0}
+                """);
+
+        assertError(e, 5, "providers[0].limits.maxCompletionTokens", "expected a positive integer, got 0");
     }
 
     @Test

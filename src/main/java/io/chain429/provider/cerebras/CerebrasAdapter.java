@@ -2,6 +2,7 @@ package io.chain429.provider.cerebras;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.chain429.config.ProviderConfig;
 import io.chain429.provider.OpenAiCompatibleAdapter;
 import io.chain429.provider.ProviderError;
 import io.chain429.provider.UpstreamResponse;
@@ -24,7 +25,10 @@ public final class CerebrasAdapter extends OpenAiCompatibleAdapter {
 
     public static final URI DEFAULT_BASE_URL = URI.create("https://api.cerebras.ai/v1");
 
-    /** The most output tokens asked for, since Cerebras reserves them up front against TPM. */
+    /**
+     * The most output tokens asked for, since Cerebras reserves them up front against TPM, unless the provider's
+     * {@code limits: {maxCompletionTokens: …}} says otherwise.
+     */
     public static final int MAX_COMPLETION_TOKENS_CAP = 8192;
 
     static final List<String> STRIPPED_PARAMETERS = List.of("presence_penalty", "frequency_penalty");
@@ -49,8 +53,9 @@ public final class CerebrasAdapter extends OpenAiCompatibleAdapter {
     }
 
     @Override
-    protected void shapeBody(ObjectNode body, String model) {
+    protected void shapeBody(ObjectNode body, String model, ProviderConfig provider) {
         body.remove(STRIPPED_PARAMETERS);
+        int cap = completionTokensCap(provider);
         boolean given = false;
         for (String field : TOKEN_LIMIT_FIELDS) {
             JsonNode value = body.get(field);
@@ -59,13 +64,19 @@ public final class CerebrasAdapter extends OpenAiCompatibleAdapter {
                 continue;
             }
             given = true;
-            if (value.isNumber() && value.asDouble() > MAX_COMPLETION_TOKENS_CAP) {
-                body.put(field, MAX_COMPLETION_TOKENS_CAP);
+            if (value.isNumber() && value.asDouble() > cap) {
+                body.put(field, cap);
             }
         }
         if (!given) {
-            body.put("max_completion_tokens", MAX_COMPLETION_TOKENS_CAP);
+            body.put("max_completion_tokens", cap);
         }
+    }
+
+    /** The configured {@code limits.maxCompletionTokens}, else {@link #MAX_COMPLETION_TOKENS_CAP}. */
+    static int completionTokensCap(ProviderConfig provider) {
+        Integer configured = provider == null || provider.limits() == null ? null : provider.limits().maxCompletionTokens();
+        return configured != null ? configured : MAX_COMPLETION_TOKENS_CAP;
     }
 
     /** The generic headers, else the later reset among the exhausted dimensions (remaining 0). */

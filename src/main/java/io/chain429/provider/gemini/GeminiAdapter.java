@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.chain429.api.Json;
+import io.chain429.config.ProviderConfig;
 import io.chain429.provider.OpenAiCompatibleAdapter;
 import io.chain429.provider.ProviderError;
 import io.chain429.provider.UpstreamResponse;
@@ -42,7 +43,7 @@ public final class GeminiAdapter extends OpenAiCompatibleAdapter {
 
     /** Gemma: system and developer messages go into the first user turn; tools are dropped. */
     @Override
-    protected void shapeBody(ObjectNode body, String model) {
+    protected void shapeBody(ObjectNode body, String model, ProviderConfig provider) {
         if (!isGemma(model)) {
             return;
         }

@@ -1,6 +1,7 @@
 package io.chain429.provider.groq;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.chain429.config.ProviderConfig;
 import io.chain429.provider.OpenAiCompatibleAdapter;
 import io.chain429.provider.ProviderError;
 import io.chain429.provider.UpstreamResponse;
@@ -32,7 +33,7 @@ public final class GroqAdapter extends OpenAiCompatibleAdapter {
     }
 
     @Override
-    protected void shapeBody(ObjectNode body, String model) {
+    protected void shapeBody(ObjectNode body, String model, ProviderConfig provider) {
         body.remove(STRIPPED_PARAMETERS);
     }
 

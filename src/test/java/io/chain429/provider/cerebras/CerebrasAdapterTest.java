@@ -1,6 +1,9 @@
 package io.chain429.provider.cerebras;
 
 import static io.chain429.provider.AdapterFixtures.NOW;
+import static io.chain429.provider.AdapterFixtures.json;
+import static io.chain429.provider.AdapterFixtures.parse;
+import static io.chain429.provider.AdapterFixtures.provider;
 import static io.chain429.provider.AdapterFixtures.response;
 import static io.chain429.provider.AdapterFixtures.shaped;
 import static io.chain429.provider.cerebras.CerebrasAdapter.MAX_COMPLETION_TOKENS_CAP;
@@ -8,6 +11,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.chain429.chain.Outcome;
+import io.chain429.config.ProviderConfig;
+import io.chain429.config.ProviderConfig.Limits;
 import io.chain429.provider.UpstreamResponse;
 import java.time.Instant;
 import java.util.Optional;
@@ -77,6 +82,45 @@ class CerebrasAdapterTest {
         ObjectNode nulls = shaped(adapter, "m", "{\"messages\":[],\"max_tokens\":null}");
         assertThat(nulls.get("max_completion_tokens").asInt()).isEqualTo(8192);
         assertThat(nulls.has("max_tokens")).isFalse();
+    }
+
+    @Test
+    void usesTheConfiguredCap() {
+        ProviderConfig config = withMaxCompletionTokens(2048);
+
+        ObjectNode capped = shapedFor(config, "{\"messages\":[],\"max_completion_tokens\":8192,\"max_tokens\":4096}");
+        assertThat(capped.get("max_completion_tokens").asInt()).isEqualTo(2048);
+        assertThat(capped.get("max_tokens").asInt()).isEqualTo(2048);
+
+        assertThat(shapedFor(config, "{\"messages\":[]}").get("max_completion_tokens").asInt()).isEqualTo(2048);
+        assertThat(shapedFor(config, "{\"messages\":[],\"max_tokens\":1000}").get("max_tokens").asInt()).isEqualTo(1000);
+    }
+
+    @Test
+    void aConfiguredCapMayBeAboveTheDefault() {
+        ObjectNode body = shapedFor(withMaxCompletionTokens(32768), "{\"messages\":[],\"max_completion_tokens\":65536}");
+
+        assertThat(body.get("max_completion_tokens").asInt()).isEqualTo(32768);
+    }
+
+    @Test
+    void limitsWithoutTheCapKeepTheDefault() {
+        ProviderConfig base = provider(adapter);
+        ProviderConfig config = new ProviderConfig(base.id(), base.type(), base.baseUrl(), base.apiKey(), base.quotaScope(),
+                new Limits(30, null, 60000, null, 2, null), base.timeouts(), base.disabledReason(), base.line());
+
+        assertThat(shapedFor(config, "{\"messages\":[]}").get("max_completion_tokens").asInt()).isEqualTo(8192);
+        assertThat(shapedFor(config, "{\"messages\":[],\"max_tokens\":100000}").get("max_tokens").asInt()).isEqualTo(8192);
+    }
+
+    private ProviderConfig withMaxCompletionTokens(int cap) {
+        ProviderConfig base = provider(adapter);
+        return new ProviderConfig(base.id(), base.type(), base.baseUrl(), base.apiKey(), base.quotaScope(),
+                new Limits(null, null, null, null, null, cap), base.timeouts(), base.disabledReason(), base.line());
+    }
+
+    private ObjectNode shapedFor(ProviderConfig config, String clientBody) {
+        return (ObjectNode) parse(adapter.prepare(config, "m", json(clientBody)).body());
     }
 
     @Test

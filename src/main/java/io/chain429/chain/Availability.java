@@ -1,0 +1,39 @@
+package io.chain429.chain;
+
+import io.chain429.config.ProviderConfig;
+import io.chain429.provider.ProviderRegistry;
+import io.chain429.ratelimit.Cooldown;
+import io.chain429.ratelimit.ProviderState;
+import io.chain429.ratelimit.QuotaKey;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/** Whether a step is cooling down, and when a chain whose steps were all out could serve again. */
+public final class Availability {
+
+    private final ProviderRegistry providers;
+    private final ProviderState state;
+
+    public Availability(ProviderRegistry providers, ProviderState state) {
+        this.providers = providers;
+        this.state = state;
+    }
+
+    /** The earliest end of what kept the waterfall's steps out; empty when none ends by itself (failures, disabled keys). */
+    public Optional<Instant> earliestReset(Waterfall waterfall) {
+        Instant now = state.now();
+        return Stream.concat(
+                        waterfall.steps().stream().map(this::cooldown).flatMap(Optional::stream).map(Cooldown::until),
+                        waterfall.attempts().stream().map(Attempt::outcome)
+                                .flatMap(o -> o instanceof Outcome.Skipped skipped ? skipped.availableAt().stream() : Stream.empty()))
+                .filter(at -> at.isAfter(now))
+                .min(Instant::compareTo);
+    }
+
+    /** A step is out while its own quota key cools down, and also while its whole account does. */
+    public Optional<Cooldown> cooldown(Step step) {
+        ProviderConfig provider = providers.get(step.providerId()).config();
+        return state.cooldown(QuotaKey.of(provider, step.model())).or(() -> state.cooldown(new QuotaKey(provider.id(), "*")));
+    }
+}
