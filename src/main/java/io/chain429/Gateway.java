@@ -4,6 +4,7 @@ import io.chain429.api.ListModels;
 import io.chain429.api.ListRateLimits;
 import io.chain429.api.LogRequest;
 import io.chain429.api.ParseChatRequest;
+import io.chain429.api.ShutdownGate;
 import io.chain429.api.WatchClient;
 import io.chain429.api.WriteApiError;
 import io.chain429.api.WriteCompletion;
@@ -34,6 +35,8 @@ import io.chain429.ratelimit.StepBreakers;
 import io.chain429.sse.SseRelay;
 import io.vertx.core.VertxOptions;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.camel.main.BaseMainSupport;
@@ -52,13 +55,45 @@ public final class Gateway {
 
     private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
 
-    private Gateway() {
+    private final Main main;
+    private final ShutdownGate gate;
+    private final Duration shutdownGrace;
+
+    private Gateway(Main main, ShutdownGate gate, Duration shutdownGrace) {
+        this.main = main;
+        this.gate = gate;
+        this.shutdownGrace = shutdownGrace;
+    }
+
+    public Main main() {
+        return main;
+    }
+
+    /**
+     * SIGTERM: new requests get 503 at once, requests in flight (streams included) get up to the grace period to
+     * finish, then Camel stops (and the provider state is written). Returns at once; the drain runs on its own thread.
+     */
+    public void shutdownGracefully() {
+        Thread drain = new Thread(() -> {
+            gate.close();
+            long deadline = System.nanoTime() + shutdownGrace.toNanos();
+            LOG.info("shutting down: refusing new requests, letting those in flight finish (at most {}s)", shutdownGrace.toSeconds());
+            try {
+                while (main.getCamelContext().getInflightRepository().size() > 0 && System.nanoTime() < deadline) {
+                    Thread.sleep(50);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            main.completed();
+        }, "429chain-shutdown");
+        drain.start();
     }
 
     /**
      * @throws io.chain429.config.ConfigException when a file is invalid, before anything starts
      */
-    public static Main create(RuntimeSettings settings) {
+    public static Gateway create(RuntimeSettings settings) {
         AdapterRegistry adapters = AdapterRegistry.builtIn();
         GatewayConfig config = ConfigLoader.load(settings.gatewayConfigFile(), settings.environment(), adapters);
         List<ChainDefinition> chains = ChainFiles.load(settings.routesDir(), config);
@@ -73,7 +108,8 @@ public final class Gateway {
         ChainRegistry chainRegistry = new ChainRegistry(chains);
         StepBreakers breakers = new StepBreakers(config.settings().circuitOpenFor());
         Availability availability = new Availability(providers, state);
-        KeyProbe keyProbe = new KeyProbe(state, providers);
+        Duration probeAfter = config.settings().keyProbeAfter();
+        KeyProbe keyProbe = new KeyProbe(state, providers, probeAfter, Collections.max(List.of(probeAfter, KeyProbe.DEFAULT_MAX_DELAY)));
         state.snapshot().disabled().forEach(disabled -> keyProbe.disabled(disabled.providerId())); // restored from disk
 
         Main main = new Main();
@@ -82,6 +118,8 @@ public final class Gateway {
         main.addOverrideProperty("camel.main.name", "429chain");
         main.addOverrideProperty("camel.main.routesIncludePattern", "file:" + settings.routesDir() + "/*.yaml");
         main.addOverrideProperty("camel.main.streamCachingEnabled", "false");
+        // the graceful drain happens before Camel stops (see shutdownGracefully); what is left after it is cut short
+        main.addOverrideProperty("camel.main.shutdownTimeout", "5");
         main.addOverrideProperty("camel.server.enabled", "true");
         main.addOverrideProperty("camel.server.host", settings.host());
         main.addOverrideProperty("camel.server.port", String.valueOf(settings.port()));
@@ -91,6 +129,8 @@ public final class Gateway {
         main.bind("vertxOptions", new VertxOptions()
                 .setWorkerPoolSize(settings.maxConcurrentRequests())
                 .setMaxWorkerExecuteTime(TimeUnit.HOURS.toNanos(1)));
+        ShutdownGate gate = new ShutdownGate();
+        main.bind("shutdownGate", gate);
         main.bind("parseChatRequest", new ParseChatRequest());
         main.bind("watchClient", new WatchClient());
         main.bind("resolveChain", new ResolveChain(chainRegistry, providers, config.settings().defaultChain()));
@@ -132,7 +172,7 @@ public final class Gateway {
                 LOG.info("429chain serving {} chain(s) on http://{}:{}/v1", chains.size(), settings.host(), settings.port());
             }
         });
-        return main;
+        return new Gateway(main, gate, settings.shutdownGrace());
     }
 
     private static void reportProviders(GatewayConfig config) {

@@ -18,6 +18,7 @@ public final class WriteApiError implements Processor {
         Throwable failure = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
         if (failure instanceof ApiException api) {
             HttpReplies.error(exchange.getMessage(), api.status(), api.error());
+            api.retryAfterSeconds().ifPresent(seconds -> exchange.getMessage().setHeader("Retry-After", seconds));
             return;
         }
         LOG.error("429chain failed to handle a request", failure);

@@ -27,7 +27,7 @@ import org.snakeyaml.engine.v2.nodes.SequenceNode;
 public final class ConfigLoader {
 
     private static final List<String> ROOT_FIELDS = List.of("version", "settings", "providers");
-    private static final List<String> SETTINGS_FIELDS = List.of("defaultChain", "cooldownDefault", "cooldownPaymentRequired", "circuitOpenFor");
+    private static final List<String> SETTINGS_FIELDS = List.of("defaultChain", "cooldownDefault", "cooldownPaymentRequired", "circuitOpenFor", "keyProbeAfter");
     private static final List<String> PROVIDER_FIELDS =
             List.of("id", "type", "baseUrl", "apiKey", "quotaScope", "limits", "timeouts");
     private static final List<String> LIMIT_FIELDS = List.of("rpm", "rpd", "tpm", "tpd", "concurrency", "maxCompletionTokens");
@@ -92,7 +92,8 @@ public final class ConfigLoader {
                 optional(fields, path, "defaultChain", defaults.defaultChain(), (n, f) -> Optional.of(chainName(yaml, n, f))),
                 optional(fields, path, "cooldownDefault", defaults.cooldownDefault(), this::duration),
                 optional(fields, path, "cooldownPaymentRequired", defaults.cooldownPaymentRequired(), this::duration),
-                optional(fields, path, "circuitOpenFor", defaults.circuitOpenFor(), this::positiveDuration));
+                optional(fields, path, "circuitOpenFor", defaults.circuitOpenFor(), this::positiveDuration),
+                optional(fields, path, "keyProbeAfter", defaults.keyProbeAfter(), this::positiveDuration));
     }
 
     private List<ProviderConfig> providers(Node node) {

@@ -17,10 +17,12 @@ public record GatewayConfig(Settings settings, List<ProviderConfig> providers, S
      * @param cooldownPaymentRequired cooldown after a 402 (an empty balance does not refill in a minute)
      * @param circuitOpenFor          how long a step whose circuit opened after repeated failures rests before one
      *                                trial request
+     * @param keyProbeAfter           how long after a rejected key the background probe first tries it again
+     *                                (then backing off, doubling up to an hour)
      */
     public record Settings(Optional<String> defaultChain, Duration cooldownDefault, Duration cooldownPaymentRequired,
-                           Duration circuitOpenFor) {
-        public static final Settings DEFAULT =
-                new Settings(Optional.empty(), Duration.ofSeconds(60), Duration.ofMinutes(5), Duration.ofSeconds(30));
+                           Duration circuitOpenFor, Duration keyProbeAfter) {
+        public static final Settings DEFAULT = new Settings(Optional.empty(), Duration.ofSeconds(60), Duration.ofMinutes(5),
+                Duration.ofSeconds(30), Duration.ofMinutes(1));
     }
 }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
 import java.util.function.Function;
@@ -17,6 +18,7 @@ import java.util.function.Function;
  * {@code CHAIN429_PORT}.
  *
  * @param maxConcurrentRequests requests served at once; each open stream holds one worker thread for its duration
+ * @param shutdownGrace         how long a graceful shutdown lets requests in flight (streams included) finish
  * @param environment the variables {@code ${env:NAME}} in the config files resolve against
  */
 public record RuntimeSettings(
@@ -27,6 +29,7 @@ public record RuntimeSettings(
         Path routesDir,
         Path dataDir,
         int maxConcurrentRequests,
+        Duration shutdownGrace,
         Map<String, String> environment) {
 
     public static RuntimeSettings fromEnvironment() {
@@ -51,6 +54,7 @@ public record RuntimeSettings(
                 Path.of(orDefault(lookup.apply("CHAIN429_ROUTES_DIR"), "routes")),
                 Path.of(orDefault(lookup.apply("CHAIN429_DATA_DIR"), "data")),
                 positive(lookup, "CHAIN429_MAX_CONCURRENT_REQUESTS", 1024),
+                duration(lookup, "CHAIN429_SHUTDOWN_GRACE", Duration.ofSeconds(30)),
                 Map.copyOf(env));
     }
 
@@ -84,6 +88,15 @@ public record RuntimeSettings(
             return number;
         } catch (NumberFormatException e) {
             throw new ConfigException(name, 0, null, "expected a positive whole number, got '" + value + "'");
+        }
+    }
+
+    private static Duration duration(Function<String, String> lookup, String name, Duration fallback) {
+        String value = lookup.apply(name);
+        try {
+            return value == null ? fallback : Durations.parse(value);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(name, 0, null, e.getMessage());
         }
     }
 

@@ -228,7 +228,7 @@ class ChainFilesTest {
     }
 
     private static GatewayConfig config(Optional<String> defaultChain) {
-        Settings settings = new Settings(defaultChain, Settings.DEFAULT.cooldownDefault(), Settings.DEFAULT.cooldownPaymentRequired(), Settings.DEFAULT.circuitOpenFor());
+        Settings settings = new Settings(defaultChain, Settings.DEFAULT.cooldownDefault(), Settings.DEFAULT.cooldownPaymentRequired(), Settings.DEFAULT.circuitOpenFor(), Settings.DEFAULT.keyProbeAfter());
         return new GatewayConfig(settings, List.of(
                 provider("groq", Optional.of("no apiKey configured")),
                 provider("openrouter", Optional.empty()),

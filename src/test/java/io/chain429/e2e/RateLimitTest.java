@@ -167,6 +167,39 @@ class RateLimitTest {
     }
 
     @Test
+    void aRejectedKeyIsDisabledThenReEnabledByTheBackgroundProbe() throws Exception {
+        gateway = RunningGateway.start("""
+                version: 1
+                settings:
+                  keyProbeAfter: 300ms
+                providers:
+                  - id: first
+                    type: openai-compatible
+                    baseUrl: %s
+                    apiKey: ${env:FIRST_KEY}
+                  - id: second
+                    type: openai-compatible
+                    baseUrl: %s
+                """.formatted(first.baseUrl(), second.baseUrl()),
+                chains("duo", "first/model-a, second/model-b"),
+                Map.of("FIRST_KEY", "sk-rotated-key-5678", "CHAIN429_DATA_DIR", dataDir.toString()));
+        first.then(Reply.json(401, "{\"error\":{\"message\":\"Invalid API key\"}}"));
+
+        assertThat(gateway.chat("duo").headers().firstValue("X-429chain-Provider")).hasValue("second/model-b");
+        assertThat(json(gateway.get("/v1/ratelimits")).path("data").get(0).path("status").asText()).isEqualTo("disabled");
+
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (json(gateway.get("/v1/ratelimits")).path("data").get(0).path("status").asText().equals("disabled") && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        assertThat(first.received()).anySatisfy(probe -> {
+            assertThat(probe.path()).isEqualTo("/v1/models");
+            assertThat(probe.header("Authorization")).isEqualTo("Bearer sk-rotated-key-5678");
+        });
+        assertThat(gateway.chat("duo").headers().firstValue("X-429chain-Provider")).as("re-enabled by the probe").hasValue("first/model-a");
+    }
+
+    @Test
     void anActiveCooldownSurvivesARestart() throws Exception {
         gateway = boot("");
         first.then(Reply.json(429, "{}").withHeader("retry-after", "120"));

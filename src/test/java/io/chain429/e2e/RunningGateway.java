@@ -58,7 +58,7 @@ public final class RunningGateway implements AutoCloseable {
         env.put("CHAIN429_ROUTES_DIR", routesDir.toString());
         env.put("CHAIN429_PORT", String.valueOf(port));
         env.putIfAbsent("CHAIN429_DATA_DIR", Files.createTempDirectory("429chain-data").toString());
-        Main main = Gateway.create(RuntimeSettings.resolve(env));
+        Main main = Gateway.create(RuntimeSettings.resolve(env)).main();
         main.start();
         return new RunningGateway(main, port);
     }

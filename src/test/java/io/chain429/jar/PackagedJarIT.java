@@ -18,6 +18,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import io.chain429.e2e.ProviderSimulator;
+import io.chain429.e2e.ProviderSimulator.Reply;
+import io.chain429.e2e.ProviderSimulator.StreamScript;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,10 +39,11 @@ class PackagedJarIT {
                 "CHAIN429_DATA_DIR", Files.createTempDirectory("429chain-data").toString());
         try {
             HttpClient http = HttpClient.newHttpClient();
-            HttpResponse<String> response = waitForAnswer(http, HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"))
+            waitForAnswer(http, HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/models")).build());
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"))
                     .header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"default\",\"messages\":[{\"role\":\"user\",\"content\":\"ping\"}]}"))
-                    .build());
+                    .build(), HttpResponse.BodyHandlers.ofString());
 
             assertThat(response.statusCode()).isEqualTo(200);
             JsonNode body = new ObjectMapper().readTree(response.body());
@@ -73,6 +77,60 @@ class PackagedJarIT {
                 .contains("did you mean 'quotaScope'?");
     }
 
+    @Test
+    void sigtermLetsOpenStreamsFinishTurnsNewRequestsAwayAndExitsZero(@TempDir Path dir) throws Exception {
+        try (ProviderSimulator provider = new ProviderSimulator("slow")) {
+            String[] tokens = new String[20];
+            java.util.Arrays.fill(tokens, "tok ");
+            provider.always(Reply.stream(StreamScript.chat("m", tokens).interval(Duration.ofMillis(100))));
+            Path config = Files.createDirectories(dir.resolve("config"));
+            Path routes = Files.createDirectories(dir.resolve("routes"));
+            Path data = dir.resolve("data");
+            Files.writeString(config.resolve("429chain.yaml"), """
+                    version: 1
+                    providers:
+                      - id: sim
+                        type: openai-compatible
+                        baseUrl: %s
+                    """.formatted(provider.baseUrl()));
+            for (String file : List.of("api.camel.yaml", "waterfall.camel.yaml", "chain-template.camel.yaml")) {
+                Files.copy(Path.of("routes", file), routes.resolve(file));
+            }
+            Files.writeString(routes.resolve("chains.camel.yaml"), """
+                    - templatedRoute:
+                        routeTemplateRef: chain
+                        parameters:
+                          - name: name
+                            value: slow
+                          - name: steps
+                            value: sim/m
+                    """);
+            int port = freePort();
+            Process process = start(Path.of("."), "CHAIN429_PORT", String.valueOf(port), "CHAIN429_CONFIG_DIR", config.toString(),
+                    "CHAIN429_ROUTES_DIR", routes.toString(), "CHAIN429_DATA_DIR", data.toString());
+            HttpClient http = HttpClient.newHttpClient();
+            HttpRequest streamRequest = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"))
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"slow\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"))
+                    .build();
+            waitForAnswer(http, HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/models")).build());
+            var stream = http.sendAsync(streamRequest, HttpResponse.BodyHandlers.ofString());
+            Thread.sleep(500);
+
+            process.destroy(); // SIGTERM
+            Thread.sleep(300);
+            HttpResponse<String> refused = http.send(streamRequest, HttpResponse.BodyHandlers.ofString());
+
+            assertThat(refused.statusCode()).isEqualTo(503);
+            assertThat(new ObjectMapper().readTree(refused.body()).path("error").path("code").asText()).isEqualTo("shutting_down");
+            String streamed = stream.get(20, TimeUnit.SECONDS).body();
+            assertThat(streamed).as("the open stream finished").endsWith("data: [DONE]\n\n");
+            assertThat(streamed.split("tok ", -1)).hasSize(21);
+            assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(process.exitValue()).isZero();
+            assertThat(data.resolve("provider-state.json")).as("state written on the way out").exists();
+        }
+    }
+
     private final Map<Process, Path> logs = new HashMap<>();
 
     private Process start(Path workingDir, String... environment) throws IOException {
@@ -92,17 +150,21 @@ class PackagedJarIT {
         return logs.get(process);
     }
 
+    /** Waits until 429chain answers 200 here: its port opens a moment before its routes are in place. */
     private static HttpResponse<String> waitForAnswer(HttpClient http, HttpRequest request) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (true) {
             try {
-                return http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+                HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+                if (response.statusCode() == 200 || System.nanoTime() > deadline) {
+                    return response;
+                }
             } catch (IOException notYetListening) {
                 if (System.nanoTime() > deadline) {
                     throw notYetListening;
                 }
-                Thread.sleep(100);
             }
+            Thread.sleep(100);
         }
     }
 
