@@ -20,6 +20,8 @@ import io.chain429.chain.ResolveChain;
 import io.chain429.chain.SkipUnavailableStep;
 import io.chain429.chain.StartWaterfall;
 import io.chain429.chain.WaterfallRouter;
+import io.chain429.config.ClientConfig;
+import io.chain429.config.ConfigException;
 import io.chain429.config.ConfigLoader;
 import io.chain429.config.GatewayConfig;
 import io.chain429.config.ProviderConfig;
@@ -32,10 +34,16 @@ import io.chain429.ratelimit.KeyProbe;
 import io.chain429.ratelimit.RecordCooldown;
 import io.chain429.ratelimit.StateFile;
 import io.chain429.ratelimit.StepBreakers;
+import io.chain429.security.Authenticate;
+import io.chain429.security.CorsPolicy;
+import io.chain429.security.EnforceClientLimits;
 import io.chain429.sse.SseRelay;
 import io.vertx.core.VertxOptions;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -98,6 +106,8 @@ public final class Gateway {
         GatewayConfig config = ConfigLoader.load(settings.gatewayConfigFile(), settings.environment(), adapters);
         List<ChainDefinition> chains = ChainFiles.load(settings.routesDir(), config);
         reportProviders(config);
+        List<ClientConfig> clients = clients(config, settings);
+        guardExposure(settings, clients);
 
         ProviderRegistry providers = new ProviderRegistry(config, adapters);
         EmbeddedProviderState state = new EmbeddedProviderState(Clock.systemUTC());
@@ -131,6 +141,8 @@ public final class Gateway {
                 .setMaxWorkerExecuteTime(TimeUnit.HOURS.toNanos(1)));
         ShutdownGate gate = new ShutdownGate();
         main.bind("shutdownGate", gate);
+        main.bind("authenticate", new Authenticate(clients, config.settings().clientLimits()));
+        main.bind("enforceClientLimits", new EnforceClientLimits(Clock.systemUTC()));
         main.bind("parseChatRequest", new ParseChatRequest());
         main.bind("watchClient", new WatchClient());
         main.bind("resolveChain", new ResolveChain(chainRegistry, providers, config.settings().defaultChain()));
@@ -156,6 +168,10 @@ public final class Gateway {
                         .addModelLifecycleStrategy(new ChainRouteIds());
                 try {
                     support.getCamelContext().addService(stateFile); // writes the latest state when Camel stops
+                    if (!config.settings().corsOrigins().isEmpty()) {
+                        support.getCamelContext().addStartupListener((context, alreadyStarted) ->
+                                CorsPolicy.install(context, settings.port(), config.settings().corsOrigins()));
+                    }
                     support.getCamelContext().addService(new ServiceSupport() {
                         @Override
                         protected void doStop() {
@@ -173,6 +189,39 @@ public final class Gateway {
             }
         });
         return new Gateway(main, gate, settings.shutdownGrace());
+    }
+
+    /** Clients from {@code 429chain.yaml}, plus one per key in {@code CHAIN429_API_KEYS} (comma-separated). */
+    private static List<ClientConfig> clients(GatewayConfig config, RuntimeSettings settings) {
+        List<ClientConfig> clients = new ArrayList<>(config.clients());
+        String keys = settings.environment().getOrDefault("CHAIN429_API_KEYS", "");
+        int n = 0;
+        for (String key : keys.split(",")) {
+            if (!key.isBlank()) {
+                clients.add(new ClientConfig("key-" + ++n, Secret.of(key.trim()), ClientConfig.ClientLimits.NONE));
+            }
+        }
+        LOG.info("{} client key(s) configured{}", clients.size(), clients.isEmpty() ? ": no authentication, loopback only" : "");
+        return clients;
+    }
+
+    /** Without client keys, anyone who can reach the port spends your quotas: only a loopback address is allowed then. */
+    private static void guardExposure(RuntimeSettings settings, List<ClientConfig> clients) {
+        boolean loopback;
+        try {
+            loopback = InetAddress.getByName(settings.host()).isLoopbackAddress();
+        } catch (UnknownHostException e) {
+            throw new ConfigException("CHAIN429_HOST", 0, null, "unknown host '" + settings.host() + "'");
+        }
+        if (!loopback && clients.isEmpty()) {
+            throw new ConfigException("CHAIN429_HOST", 0, null, "refusing to serve on " + settings.host()
+                    + " without client keys: anyone reaching it could spend your provider quotas. Set CHAIN429_API_KEYS (or"
+                    + " 'clients:' in 429chain.yaml), or keep CHAIN429_HOST=127.0.0.1");
+        }
+        if (!loopback) {
+            LOG.warn("*** serving plain HTTP on {}: client keys and prompts cross the network unencrypted."
+                    + " Put 429chain behind a TLS-terminating reverse proxy (see docker/) ***", settings.host());
+        }
     }
 
     private static void reportProviders(GatewayConfig config) {

@@ -26,13 +26,16 @@ import org.snakeyaml.engine.v2.nodes.SequenceNode;
  */
 public final class ConfigLoader {
 
-    private static final List<String> ROOT_FIELDS = List.of("version", "settings", "providers");
-    private static final List<String> SETTINGS_FIELDS = List.of("defaultChain", "cooldownDefault", "cooldownPaymentRequired", "circuitOpenFor", "keyProbeAfter");
+    private static final List<String> ROOT_FIELDS = List.of("version", "settings", "providers", "clients");
+    private static final List<String> SETTINGS_FIELDS = List.of("defaultChain", "cooldownDefault", "cooldownPaymentRequired", "circuitOpenFor", "keyProbeAfter", "clientLimits", "corsOrigins");
     private static final List<String> PROVIDER_FIELDS =
             List.of("id", "type", "baseUrl", "apiKey", "quotaScope", "limits", "timeouts");
     private static final List<String> LIMIT_FIELDS = List.of("rpm", "rpd", "tpm", "tpd", "concurrency", "maxCompletionTokens");
     private static final List<String> TIMEOUT_FIELDS = List.of("connect", "firstByte", "firstToken", "idle", "total");
 
+    private static final List<String> CLIENT_FIELDS = List.of("id", "key", "limits");
+    private static final List<String> CLIENT_LIMIT_FIELDS = List.of("rpm", "tpd");
+    private static final Pattern ORIGIN = Pattern.compile("https?://[^/\\s]+");
     private static final Pattern CHAIN_NAME = Pattern.compile("[a-z0-9][a-z0-9_-]*");
     private static final Pattern PROVIDER_ID = Pattern.compile("[a-z0-9-]+");
     private static final Pattern GROUP_NAME = Pattern.compile("[a-z0-9_-]+");
@@ -75,7 +78,8 @@ public final class ConfigLoader {
         checkVersion(required(fields, root, "", "version"));
         Settings settings = optional(fields, "", "settings", Settings.DEFAULT, this::settings);
         List<ProviderConfig> providers = providers(required(fields, root, "", "providers"));
-        return new GatewayConfig(settings, providers, file.toString());
+        List<ClientConfig> clients = optional(fields, "", "clients", List.of(), (n, f) -> clients(n));
+        return new GatewayConfig(settings, providers, clients, file.toString());
     }
 
     private void checkVersion(Node node) {
@@ -93,7 +97,9 @@ public final class ConfigLoader {
                 optional(fields, path, "cooldownDefault", defaults.cooldownDefault(), this::duration),
                 optional(fields, path, "cooldownPaymentRequired", defaults.cooldownPaymentRequired(), this::duration),
                 optional(fields, path, "circuitOpenFor", defaults.circuitOpenFor(), this::positiveDuration),
-                optional(fields, path, "keyProbeAfter", defaults.keyProbeAfter(), this::positiveDuration));
+                optional(fields, path, "keyProbeAfter", defaults.keyProbeAfter(), this::positiveDuration),
+                optional(fields, path, "clientLimits", defaults.clientLimits(), this::clientLimits),
+                optional(fields, path, "corsOrigins", defaults.corsOrigins(), this::origins));
     }
 
     private List<ProviderConfig> providers(Node node) {
@@ -129,6 +135,42 @@ public final class ConfigLoader {
                 optional(fields, path, "timeouts", Timeouts.DEFAULT, this::timeouts),
                 disabledReason(type, keyVariable, apiKey),
                 YamlNodes.line(node));
+    }
+
+    private List<ClientConfig> clients(Node node) {
+        List<ClientConfig> clients = new ArrayList<>();
+        for (Node item : yaml.list(node, "clients").getValue()) {
+            String path = "clients[" + clients.size() + "]";
+            Map<String, Node> fields = yaml.fields(yaml.mapping(item, path), path, CLIENT_FIELDS);
+            String id = yaml.matching(required(fields, item, path, "id"), path + ".id", PROVIDER_ID,
+                    "an id of lower-case letters, digits and '-'");
+            if (clients.stream().anyMatch(c -> c.id().equals(id))) {
+                throw yaml.error(item, path + ".id", "duplicate client id '" + id + "'");
+            }
+            String variable = keyVariable(required(fields, item, path, "key"), path + ".key");
+            String key = env(variable);
+            if (key == null) {
+                throw yaml.error(fields.get("key"), path + ".key", "environment variable " + variable
+                        + " is not set: a client without its key could never authenticate");
+            }
+            clients.add(new ClientConfig(id, Secret.of(key), optional(fields, path, "limits", ClientConfig.ClientLimits.NONE, this::clientLimits)));
+        }
+        return clients;
+    }
+
+    private ClientConfig.ClientLimits clientLimits(Node node, String path) {
+        Map<String, Node> fields = yaml.fields(yaml.mapping(node, path), path, CLIENT_LIMIT_FIELDS);
+        return new ClientConfig.ClientLimits(
+                optional(fields, path, "rpm", null, this::positiveInteger),
+                optional(fields, path, "tpd", null, this::positiveInteger));
+    }
+
+    private List<String> origins(Node node, String path) {
+        List<String> origins = new ArrayList<>();
+        for (Node item : yaml.list(node, path).getValue()) {
+            origins.add(yaml.matching(item, path + "[" + origins.size() + "]", ORIGIN, "an origin like https://app.example.com"));
+        }
+        return List.copyOf(origins);
     }
 
     private String type(Node node, String path) {

@@ -4,8 +4,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
-/** The content of {@code 429chain.yaml}: settings and providers, validated. */
-public record GatewayConfig(Settings settings, List<ProviderConfig> providers, String file) {
+/** The content of {@code 429chain.yaml}: settings, providers and clients, validated. */
+public record GatewayConfig(Settings settings, List<ProviderConfig> providers, List<ClientConfig> clients, String file) {
 
     public Optional<ProviderConfig> provider(String id) {
         return providers.stream().filter(p -> p.id().equals(id)).findFirst();
@@ -19,10 +19,13 @@ public record GatewayConfig(Settings settings, List<ProviderConfig> providers, S
      *                                trial request
      * @param keyProbeAfter           how long after a rejected key the background probe first tries it again
      *                                (then backing off, doubling up to an hour)
+     * @param clientLimits            every client's limits, unless its own entry says otherwise
+     * @param corsOrigins             browser origins allowed to call the API (none by default)
      */
     public record Settings(Optional<String> defaultChain, Duration cooldownDefault, Duration cooldownPaymentRequired,
-                           Duration circuitOpenFor, Duration keyProbeAfter) {
+                           Duration circuitOpenFor, Duration keyProbeAfter, ClientConfig.ClientLimits clientLimits,
+                           List<String> corsOrigins) {
         public static final Settings DEFAULT = new Settings(Optional.empty(), Duration.ofSeconds(60), Duration.ofMinutes(5),
-                Duration.ofSeconds(30), Duration.ofMinutes(1));
+                Duration.ofSeconds(30), Duration.ofMinutes(1), ClientConfig.ClientLimits.NONE, List.of());
     }
 }

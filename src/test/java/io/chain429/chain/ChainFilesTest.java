@@ -228,11 +228,13 @@ class ChainFilesTest {
     }
 
     private static GatewayConfig config(Optional<String> defaultChain) {
-        Settings settings = new Settings(defaultChain, Settings.DEFAULT.cooldownDefault(), Settings.DEFAULT.cooldownPaymentRequired(), Settings.DEFAULT.circuitOpenFor(), Settings.DEFAULT.keyProbeAfter());
+        Settings d = Settings.DEFAULT;
+        Settings settings = new Settings(defaultChain, d.cooldownDefault(), d.cooldownPaymentRequired(), d.circuitOpenFor(),
+                d.keyProbeAfter(), d.clientLimits(), d.corsOrigins());
         return new GatewayConfig(settings, List.of(
                 provider("groq", Optional.of("no apiKey configured")),
                 provider("openrouter", Optional.empty()),
-                provider("demo", Optional.empty())), CONFIG_FILE);
+                provider("demo", Optional.empty())), List.of(), CONFIG_FILE);
     }
 
     private static ProviderConfig provider(String id, Optional<String> disabledReason) {

@@ -69,7 +69,8 @@ class ConfigLoaderTest {
                 """, Map.of("GROQ_API_KEY", "gsk_abcdefghijklmnop", "LLM_HOST", "10.0.0.7"));
 
         assertThat(config.file()).isEqualTo(configFile().toString());
-        assertThat(config.settings()).isEqualTo(new Settings(Optional.of("fast_1"), Duration.ofSeconds(90), Duration.ofHours(1), Duration.ofSeconds(30), Duration.ofMinutes(1)));
+        assertThat(config.settings()).isEqualTo(new Settings(Optional.of("fast_1"), Duration.ofSeconds(90), Duration.ofHours(1), Duration.ofSeconds(30), Duration.ofMinutes(1),
+                ClientConfig.ClientLimits.NONE, List.of()));
         assertThat(config.providers()).hasSize(2);
 
         ProviderConfig groq = config.providers().get(0);

@@ -180,7 +180,7 @@ class KeyProbeTest {
     }
 
     private KeyProbe start(ProviderConfig provider) {
-        GatewayConfig config = new GatewayConfig(GatewayConfig.Settings.DEFAULT, List.of(provider), "429chain.yaml");
+        GatewayConfig config = new GatewayConfig(GatewayConfig.Settings.DEFAULT, List.of(provider), List.of(), "429chain.yaml");
         return new KeyProbe(state, new ProviderRegistry(config, AdapterRegistry.builtIn()), INITIAL, MAX);
     }
 

@@ -1,0 +1,25 @@
+package io.chain429.ops;
+
+/**
+ * What the management server's {@code GET /health} asks the running proxy. Implemented by the gateway; called on a
+ * management-server thread for every health request, so each method must be cheap and thread-safe.
+ */
+public interface HealthSource {
+
+    /** Streams (SSE responses) open right now. */
+    int openStreams();
+
+    /** How many configured providers are usable, cooling down, or disabled right now. */
+    ProviderCounts providers();
+
+    /** Whether the proxy accepts new requests; {@code false} makes {@code /health} answer 503 with status DOWN. */
+    boolean accepting();
+
+    /**
+     * @param enabled  providers a request may go to now
+     * @param cooling  providers whose every key is cooling down
+     * @param disabled providers disabled by configuration or by a rejected key
+     */
+    record ProviderCounts(int enabled, int cooling, int disabled) {
+    }
+}
