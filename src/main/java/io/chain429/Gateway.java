@@ -34,10 +34,16 @@ import io.chain429.ratelimit.KeyProbe;
 import io.chain429.ratelimit.RecordCooldown;
 import io.chain429.ratelimit.StateFile;
 import io.chain429.ratelimit.StepBreakers;
+import io.chain429.ops.ConsoleCredentials;
+import io.chain429.ops.CountRequest;
+import io.chain429.ops.GatewayHealth;
+import io.chain429.ops.ManagementServer;
 import io.chain429.security.Authenticate;
 import io.chain429.security.CorsPolicy;
 import io.chain429.security.EnforceClientLimits;
+import io.chain429.sse.OpenStreams;
 import io.chain429.sse.SseRelay;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.VertxOptions;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -119,6 +125,8 @@ public final class Gateway {
         StepBreakers breakers = new StepBreakers(config.settings().circuitOpenFor());
         Availability availability = new Availability(providers, state);
         Duration probeAfter = config.settings().keyProbeAfter();
+        OpenStreams openStreams = new OpenStreams();
+        PrometheusMeterRegistry metrics = ManagementServer.newRegistry();
         KeyProbe keyProbe = new KeyProbe(state, providers, probeAfter, Collections.max(List.of(probeAfter, KeyProbe.DEFAULT_MAX_DELAY)));
         state.snapshot().disabled().forEach(disabled -> keyProbe.disabled(disabled.providerId())); // restored from disk
 
@@ -154,8 +162,9 @@ public final class Gateway {
         main.bind("classifyFailure", new ClassifyFailure());
         main.bind("recordCooldown", new RecordCooldown(providers, state, config.settings(), breakers, keyProbe));
         main.bind("writeCompletion", new WriteCompletion(state, availability));
-        main.bind("relayStream", new SseRelay(state, breakers));
+        main.bind("relayStream", new SseRelay(state, breakers, openStreams));
         main.bind("logRequest", new LogRequest());
+        main.bind("countRequest", new CountRequest(metrics));
         main.bind("writeApiError", new WriteApiError());
         main.bind("listModels", new ListModels(chainRegistry, providers, state));
         main.bind("listRateLimits", new ListRateLimits(providers, state));
@@ -168,6 +177,22 @@ public final class Gateway {
                         .addModelLifecycleStrategy(new ChainRouteIds());
                 try {
                     support.getCamelContext().addService(stateFile); // writes the latest state when Camel stops
+                    ManagementServer management = new ManagementServer(
+                            settings.environment().getOrDefault("CHAIN429_MANAGEMENT_HOST", "127.0.0.1"), settings.managementPort(),
+                            new GatewayHealth(gate, openStreams, providers, state), metrics,
+                            ConsoleCredentials.fromEnvironment(settings.environment()));
+                    metrics.gauge("chain429.open.streams", openStreams, OpenStreams::count);
+                    support.getCamelContext().addService(new ServiceSupport() {
+                        @Override
+                        protected void doStart() {
+                            management.start();
+                        }
+
+                        @Override
+                        protected void doStop() {
+                            management.stop();
+                        }
+                    });
                     if (!config.settings().corsOrigins().isEmpty()) {
                         support.getCamelContext().addStartupListener((context, alreadyStarted) ->
                                 CorsPolicy.install(context, settings.port(), config.settings().corsOrigins()));

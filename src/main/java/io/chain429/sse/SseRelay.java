@@ -38,10 +38,12 @@ public final class SseRelay implements Processor {
 
     private final ProviderState state;
     private final StepBreakers breakers;
+    private final OpenStreams openStreams;
 
-    public SseRelay(ProviderState state, StepBreakers breakers) {
+    public SseRelay(ProviderState state, StepBreakers breakers, OpenStreams openStreams) {
         this.state = state;
         this.breakers = breakers;
+        this.openStreams = openStreams;
     }
 
     @Override
@@ -52,6 +54,7 @@ public final class SseRelay implements Processor {
         Attempt served = attempts.get(attempts.size() - 1);
         boolean includeUsage = waterfall.request().body().path("stream_options").path("include_usage").asBoolean(false);
         Relay relay = new Relay(client, waterfall, includeUsage);
+        openStreams.opened();
         try {
             relay.commit(served);
             if (served.outcome() instanceof Outcome.Streaming streaming) {
@@ -68,6 +71,7 @@ public final class SseRelay implements Processor {
         } finally {
             // Camel writes its own response for any exchange whose response is not ended, over our stream's head.
             relay.close();
+            openStreams.closed();
         }
         waterfall.answered(200, relay.usage);
     }

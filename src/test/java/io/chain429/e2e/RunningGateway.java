@@ -30,11 +30,13 @@ public final class RunningGateway implements AutoCloseable {
 
     private final Main main;
     private final int port;
+    private final int managementPort;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
-    private RunningGateway(Main main, int port) {
+    private RunningGateway(Main main, int port, int managementPort) {
         this.main = main;
         this.port = port;
+        this.managementPort = managementPort;
     }
 
     /** Boots with this {@code 429chain.yaml}, these chains, and these environment variables. */
@@ -58,9 +60,10 @@ public final class RunningGateway implements AutoCloseable {
         env.put("CHAIN429_ROUTES_DIR", routesDir.toString());
         env.put("CHAIN429_PORT", String.valueOf(port));
         env.putIfAbsent("CHAIN429_DATA_DIR", Files.createTempDirectory("429chain-data").toString());
+        env.putIfAbsent("CHAIN429_MANAGEMENT_PORT", String.valueOf(freePort()));
         Main main = Gateway.create(RuntimeSettings.resolve(env)).main();
         main.start();
-        return new RunningGateway(main, port);
+        return new RunningGateway(main, port, Integer.parseInt(env.get("CHAIN429_MANAGEMENT_PORT")));
     }
 
     /** A chains file with one chain per entry: name followed by its comma-separated steps. */
@@ -82,6 +85,15 @@ public final class RunningGateway implements AutoCloseable {
 
     public URI uri(String path) {
         return URI.create("http://127.0.0.1:" + port + path);
+    }
+
+    /** The operators' server: /health, /metrics, /hawtio. */
+    public URI managementUri(String path) {
+        return URI.create("http://127.0.0.1:" + managementPort + path);
+    }
+
+    public HttpResponse<String> getManagement(String path) {
+        return send(HttpRequest.newBuilder(managementUri(path)).GET().build());
     }
 
     public String baseUrl() {

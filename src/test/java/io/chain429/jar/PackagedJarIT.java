@@ -138,6 +138,7 @@ class PackagedJarIT {
         List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", JAR.toAbsolutePath().toString());
         ProcessBuilder builder = new ProcessBuilder(command).directory(workingDir.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
         builder.environment().keySet().removeIf(name -> name.endsWith("_API_KEY") || name.startsWith("CHAIN429_"));
+        builder.environment().put("CHAIN429_MANAGEMENT_PORT", String.valueOf(freePort()));
         for (int i = 0; i < environment.length; i += 2) {
             builder.environment().put(environment[i], environment[i + 1]);
         }

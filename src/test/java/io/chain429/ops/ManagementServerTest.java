@@ -232,12 +232,18 @@ class ManagementServerTest {
                 });
                 camel.start();
 
-                HttpResponse<String> search = postJson(client, console.uri().resolve("/hawtio/jolokia/"),
-                        "{\"type\":\"search\",\"mbean\":\"org.apache.camel:context=ops-test-camel,type=routes,*\"}",
+                // the request docs/console.md shows
+                HttpResponse<String> read = postJson(client, console.uri().resolve("/hawtio/jolokia/"),
+                        "{\"type\":\"read\",\"mbean\":\"org.apache.camel:context=ops-test-camel,type=routes,name=*\","
+                                + "\"attribute\":[\"RouteId\",\"State\",\"ExchangesTotal\",\"ExchangesFailed\"]}",
                         basic());
 
-                assertThat(search.statusCode()).isEqualTo(200);
-                assertThat(JSON.readTree(search.body()).get("value").toString()).contains("ops-test-route");
+                assertThat(read.statusCode()).isEqualTo(200);
+                JsonNode body = JSON.readTree(read.body());
+                assertThat(body.get("status").asInt()).as(read.body()).isEqualTo(200);
+                JsonNode route = body.get("value").elements().next();
+                assertThat(route.get("RouteId").asText()).isEqualTo("ops-test-route");
+                assertThat(route.get("State").asText()).isEqualTo("Started");
             }
         }
 

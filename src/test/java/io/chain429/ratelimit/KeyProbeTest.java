@@ -69,8 +69,9 @@ class KeyProbeTest {
         });
         List<Long> gaps = arrivals.gapsMillis();
         assertThat(gaps).hasSize(2);
-        assertThat(gaps.get(0)).as("second probe: twice the initial delay").isBetween(180L, 380L);
-        assertThat(gaps.get(1)).as("third probe: doubled again, reaching the cap").isBetween(380L, 750L);
+        // A probe can come late on a loaded machine, never early: lower bounds are exact, upper bounds generous.
+        assertThat(gaps.get(0)).as("second probe: twice the initial delay").isBetween(180L, 1200L);
+        assertThat(gaps.get(1)).as("third probe: doubled again, reaching the cap").isBetween(380L, 1500L);
         assertThat(probe.probing("sim")).isFalse();
 
         Thread.sleep(600);
@@ -103,10 +104,12 @@ class KeyProbeTest {
         disable("sim");
 
         // probes at ~100, 300, 700, 1100, 1500, 1900 ms
-        assertThat(await(Duration.ofSeconds(5), () -> arrivals.count() >= 6)).isTrue();
+        assertThat(await(Duration.ofSeconds(8), () -> arrivals.count() >= 6)).isTrue();
         List<Long> gaps = arrivals.gapsMillis().subList(0, 5);
-        assertThat(gaps.get(0)).isBetween(180L, 380L);
-        assertThat(gaps.subList(1, 5)).as("capped at 400 ms, never 800").allSatisfy(gap -> assertThat(gap).isBetween(380L, 750L));
+        assertThat(gaps.get(0)).isGreaterThanOrEqualTo(180L);
+        assertThat(gaps.subList(1, 5)).allSatisfy(gap -> assertThat(gap).isGreaterThanOrEqualTo(380L));
+        // capped: 200 + 4 x 400 = 1,800 ms; doubling on would take 200 + 400 + 800 + 1,600 + 3,200 = 6,200 ms
+        assertThat(gaps.stream().mapToLong(Long::longValue).sum()).as("capped at 400 ms, never 800").isLessThan(4000L);
         assertThat(state.disabledReason("sim")).hasValue("HTTP 401");
         assertThat(probe.probing("sim")).isTrue();
     }

@@ -1,0 +1,86 @@
+package io.chain429.ops;
+
+import io.chain429.chain.Attempt;
+import io.chain429.chain.Outcome;
+import io.chain429.chain.Waterfall;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.List;
+import org.apache.camel.Exchange;
+import org.apache.camel.Processor;
+
+/**
+ * Adds one finished request to the metrics: aggregated per request, never per chunk. Requests by chain, serving
+ * provider and outcome; attempts and waterfall hops; cooldowns entered, by reason; time to first token and the time
+ * 429chain itself added; tokens used per provider.
+ */
+public final class CountRequest implements Processor {
+
+    private final MeterRegistry registry;
+    private final DistributionSummary attempts;
+    private final Timer timeToFirstToken;
+    private final Timer addedLatency;
+
+    public CountRequest(MeterRegistry registry) {
+        this.registry = registry;
+        this.attempts = DistributionSummary.builder("chain429.attempts")
+                .description("requests sent to providers per client request").register(registry);
+        this.timeToFirstToken = Timer.builder("chain429.time.to.first.token")
+                .description("from the request's arrival to the first event sent to the client")
+                .publishPercentileHistogram().register(registry);
+        this.addedLatency = Timer.builder("chain429.added.latency")
+                .description("time spent in 429chain itself, provider waits excluded")
+                .publishPercentileHistogram().register(registry);
+    }
+
+    @Override
+    public void process(Exchange exchange) {
+        Waterfall waterfall = exchange.getProperty(Waterfall.PROPERTY, Waterfall.class);
+        if (waterfall == null) {
+            return;
+        }
+        List<Attempt> tried = waterfall.attempts();
+        String servedBy = tried.isEmpty() ? "none" : tried.get(tried.size() - 1).step().providerId();
+        Counter.builder("chain429.requests").description("client requests by chain, serving provider and outcome")
+                .tag("chain", waterfall.chainName()).tag("provider", servedBy).tag("outcome", outcome(waterfall))
+                .register(registry).increment();
+        attempts.record(waterfall.sentCount());
+        long hops = tried.stream().filter(Attempt::sent).count() - 1;
+        if (hops > 0) {
+            Counter.builder("chain429.waterfall.hops").tag("chain", waterfall.chainName()).register(registry).increment(hops);
+        }
+        for (Attempt attempt : tried) {
+            String reason = cooldownReason(attempt.outcome());
+            if (reason != null) {
+                Counter.builder("chain429.cooldowns").description("cooldowns entered, by reason")
+                        .tag("provider", attempt.step().providerId()).tag("reason", reason).register(registry).increment();
+            }
+        }
+        waterfall.timeToFirstTokenNanos().ifPresent(nanos -> timeToFirstToken.record(Duration.ofNanos(nanos)));
+        addedLatency.record(Duration.ofNanos(waterfall.overheadNanos(System.nanoTime())));
+        waterfall.usage().map(u -> u.path("total_tokens").asLong(0)).filter(tokens -> tokens > 0).ifPresent(tokens ->
+                Counter.builder("chain429.tokens").description("tokens used, as the providers counted them")
+                        .tag("provider", servedBy).register(registry).increment(tokens));
+    }
+
+    private static String outcome(Waterfall waterfall) {
+        if (waterfall.streamFailure().isPresent()) {
+            return "stream_error";
+        }
+        int status = waterfall.status();
+        return status == 200 ? "ok" : status == 429 ? "rate_limited" : status >= 500 ? "failed" : "client_error";
+    }
+
+    private static String cooldownReason(Outcome outcome) {
+        if (outcome instanceof Outcome.RateLimited) {
+            return "rate_limited";
+        }
+        if (outcome instanceof Outcome.PaymentRequired) {
+            return "payment_required";
+        }
+        return outcome instanceof Outcome.AuthFailed ? "key_rejected" : null;
+    }
+}

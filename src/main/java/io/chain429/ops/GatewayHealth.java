@@ -1,0 +1,56 @@
+package io.chain429.ops;
+
+import io.chain429.api.ShutdownGate;
+import io.chain429.provider.Provider;
+import io.chain429.provider.ProviderRegistry;
+import io.chain429.ratelimit.ProviderState;
+import io.chain429.ratelimit.StateSnapshot;
+import io.chain429.sse.OpenStreams;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/** The gateway's side of {@code /health}: whether it accepts requests, its open streams, its providers' states. */
+public final class GatewayHealth implements HealthSource {
+
+    private final ShutdownGate gate;
+    private final OpenStreams openStreams;
+    private final ProviderRegistry providers;
+    private final ProviderState state;
+
+    public GatewayHealth(ShutdownGate gate, OpenStreams openStreams, ProviderRegistry providers, ProviderState state) {
+        this.gate = gate;
+        this.openStreams = openStreams;
+        this.providers = providers;
+        this.state = state;
+    }
+
+    @Override
+    public int openStreams() {
+        return openStreams.count();
+    }
+
+    @Override
+    public ProviderCounts providers() {
+        StateSnapshot snapshot = state.snapshot();
+        Set<String> cooling = snapshot.keys().stream().filter(k -> k.cooldown().isPresent())
+                .map(k -> k.key().providerId()).collect(Collectors.toSet());
+        int enabled = 0;
+        int coolingDown = 0;
+        int disabled = 0;
+        for (Provider provider : providers.all()) {
+            if (!provider.config().enabled() || state.disabledReason(provider.id()).isPresent()) {
+                disabled++;
+            } else if (cooling.contains(provider.id())) {
+                coolingDown++;
+            } else {
+                enabled++;
+            }
+        }
+        return new ProviderCounts(enabled, coolingDown, disabled);
+    }
+
+    @Override
+    public boolean accepting() {
+        return gate.accepting();
+    }
+}
