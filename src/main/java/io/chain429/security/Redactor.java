@@ -7,13 +7,17 @@ package io.chain429.security;
  * {@code github_pat_…}, 20 or more key characters). At most the last 4 characters survive, as in
  * {@code sk-****abcd}, so that operators can still tell keys apart.
  *
- * <p>It runs on every log line, so it is one pass over the text with no regular expression: a secret can only start
- * at the start of a word (or at a {@code ?} / {@code &} for a query), where a few fixed prefixes are compared; the
- * text itself is returned when there is nothing to mask.
+ * <p>One pass over the text with no regular expression: a secret can only start at the start of a word (or at a
+ * {@code ?} / {@code &} for a query), where a few fixed prefixes are compared; the text itself is returned when there
+ * is nothing to mask. Use it on any text that may carry a provider's words to a log or a client.
+ *
+ * <p>{@code log4j2.xml} applies the same rule to every log line with three built-in {@code %replace} converters
+ * (a plugin of ours would not survive the shaded jar without a shade transformer); {@code RedactionConfigTest}
+ * checks that the two agree.
  */
 public final class Redactor {
 
-    /** What a masked value is made of; a value that already starts with it is left as it is. */
+    /** What a masked value is made of; a value that already starts with it is not a secret (masking is idempotent). */
     public static final String MASK = "****";
 
     /** Key shapes: prefix, then at least {@link #MIN_KEY_BODY} key characters. Compared case-sensitively. */
@@ -59,18 +63,7 @@ public final class Redactor {
 
     /** Whether the text holds anything this redactor would mask (already masked values do not count). */
     public static boolean containsSecret(CharSequence text) {
-        if (text == null) {
-            return false;
-        }
-        int[] found = new int[3];
-        int from = 0;
-        while (next(text, from, found)) {
-            if (!isMasked(text, found[1], found[2])) {
-                return true;
-            }
-            from = found[2];
-        }
-        return false;
+        return text != null && next(text, 0, new int[3]);
     }
 
     /** {@code found} holds the first secret: where its match starts, where its value starts and ends. */
@@ -133,7 +126,10 @@ public final class Redactor {
             for (String scheme : SCHEMES) {
                 int end = i + scheme.length();
                 if (startsWith(text, i, scheme, true) && end < length && Character.isWhitespace(text.charAt(end))) {
-                    i = skipSpaces(text, end);
+                    i = end;
+                    while (i < length && Character.isWhitespace(text.charAt(i))) {
+                        i++;
+                    }
                     break;
                 }
             }
@@ -141,7 +137,7 @@ public final class Redactor {
             while (i < length && !endsCredential(text.charAt(i))) {
                 i++;
             }
-            if (i == value) {
+            if (i == value || isMasked(text, value, i)) {
                 return false;
             }
             found[0] = at;
@@ -187,7 +183,7 @@ public final class Redactor {
                 while (end < text.length() && !endsQueryValue(text.charAt(end))) {
                     end++;
                 }
-                if (end == value) {
+                if (end == value || isMasked(text, value, end)) {
                     return false;
                 }
                 found[0] = at;
@@ -199,12 +195,8 @@ public final class Redactor {
         return false;
     }
 
-    /** {@code ****} and the last 4 characters, only the mask for 8 characters or fewer; a masked value is kept. */
+    /** {@code ****} and the last 4 characters, only the mask for 8 characters or fewer. */
     private static void appendMasked(CharSequence text, int start, int end, StringBuilder out) {
-        if (isMasked(text, start, end)) {
-            out.append(text, start, end);
-            return;
-        }
         out.append(MASK);
         if (end - start > 8) {
             out.append(text, end - 4, end);

@@ -70,7 +70,7 @@ public final class Benchmark {
     private final long started = System.nanoTime();
     /** Share of the machine's CPU used by other processes during each measurement. */
     private final List<Double> othersShares = new ArrayList<>();
-    private static final long AFTER_ROUND_MILLIS = 1500;
+    private static final long AFTER_ROUND_MILLIS = 1000;
 
     public static void main(String[] args) throws Exception {
         int status;
@@ -422,7 +422,20 @@ public final class Benchmark {
             line("");
         }
 
+        /**
+         * Closes the load client's connections to 429chain and 429chain's pooled connections to the simulator, then
+         * has 429chain collect its garbage: what is left in its heap is what it keeps for good. -1 when unavailable.
+         */
+        private long liveHeapWithoutConnections() throws InterruptedException {
+            client.closeConnections();
+            simulator.closeAllConnections();
+            Thread.sleep(1000);
+            return gateway.fullGc() ? PerfCounters.heap(perf.read())[0] : -1;
+        }
+
         void manyStreams() throws InterruptedException {
+            // the live heap before the rounds, to compare with the live heap after them
+            long liveBefore = liveHeapWithoutConnections();
             long baseline = gateway.rssKiB();
             int baselineThreads = gateway.threads();
             line("## 5. Memory: " + String.format(Locale.ROOT, "%,d", streams) + " concurrent open streams, " + rounds + " rounds");
@@ -433,7 +446,7 @@ public final class Benchmark {
                             + "\"after\" = " + AFTER_ROUND_MILLIS / 1000.0 + " s after the round's last stream ended.",
                     streams, longEvents, longIntervalMillis, longEvents * longIntervalMillis / 1000.0));
             line("");
-            line(String.format(Locale.ROOT, "Baseline RSS before the first round (after the measurements above): **%s MiB** (%d threads).",
+            line(String.format(Locale.ROOT, "Baseline RSS before the first round (after the measurements above and a full GC): **%s MiB** (%d threads).",
                     mib(baseline), baselineThreads));
             line("");
             line("| round | open at once | complete streams | errors | TTFT p50 / p99 ms | event delivery p50 / p99 ms | peak RSS MiB | RSS after MiB | heap used / committed after MiB | threads after | 429chain CPU s | other processes' CPU |");
@@ -500,6 +513,16 @@ public final class Benchmark {
                                 + "From round %d to round %d RSS after grew %+.0f MiB while the Java heap 429chain has committed grew %+.0f MiB "
                                 + "(G1 grows the committed heap towards -Xmx%s under load and rarely gives it back).",
                         rounds, mid, lateGrowth * 100, slopeMiB(afters, mid - 1), ref + 1, rounds, rssGrowthMiB, heapGrowthMiB, gatewayXmx));
+            }
+            long liveAfter = liveHeapWithoutConnections();
+            if (liveBefore > 0 && liveAfter > 0) {
+                line("");
+                line(String.format(Locale.ROOT, "Live Java heap of 429chain (in use right after a full GC, `jcmd <pid> GC.run`, with every "
+                                + "client and upstream connection closed first): %.0f MiB before the first round, "
+                                + "%.0f MiB after the last one (%+.1f MiB): %s", liveBefore / 1048576.0, liveAfter / 1048576.0,
+                        (liveAfter - liveBefore) / 1048576.0,
+                        liveAfter - liveBefore < 16L * 1048576 ? "the rounds left no live data behind."
+                                : "the rounds left live data behind — a leak to look into."));
             }
             line("");
             boolean allOpen = worstOpen >= streams;

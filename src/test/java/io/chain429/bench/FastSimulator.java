@@ -3,11 +3,15 @@ package io.chain429.bench;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -41,6 +45,7 @@ public final class FastSimulator implements AutoCloseable {
     private final AtomicLong streamsStarted = new AtomicLong();
     private final AtomicLong rateLimited = new AtomicLong();
     private final AtomicInteger openStreams = new AtomicInteger();
+    private final Set<HttpConnection> connections = ConcurrentHashMap.newKeySet();
 
     public FastSimulator(int eventLoops) {
         this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(eventLoops).setWorkerPoolSize(1));
@@ -51,6 +56,10 @@ public final class FastSimulator implements AutoCloseable {
                 .setAcceptBacklog(4096)
                 .setIdleTimeout(0));
         server.requestHandler(this::handle);
+        server.connectionHandler(connection -> {
+            connections.add(connection);
+            connection.closeHandler(closed -> connections.remove(connection));
+        });
         await(server.listen().toCompletionStage().toCompletableFuture());
     }
 
@@ -82,6 +91,16 @@ public final class FastSimulator implements AutoCloseable {
 
     public int openStreams() {
         return openStreams.get();
+    }
+
+    /** Closes every client connection (429chain's pooled keep-alive connections included); returns how many. */
+    public int closeAllConnections() {
+        int closed = 0;
+        for (HttpConnection connection : List.copyOf(connections)) {
+            connection.close();
+            closed++;
+        }
+        return closed;
     }
 
     private void handle(HttpServerRequest request) {

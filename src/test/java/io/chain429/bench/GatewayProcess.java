@@ -142,6 +142,27 @@ final class GatewayProcess implements AutoCloseable {
         return -1;
     }
 
+    /**
+     * Asks the 429chain JVM for a full garbage collection ({@code jcmd <pid> GC.run}), so that the heap in use
+     * afterwards is the live data; false when jcmd is not available or failed.
+     */
+    boolean fullGc() {
+        Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+        if (!Files.isExecutable(jcmd)) {
+            return false;
+        }
+        try {
+            Process p = new ProcessBuilder(jcmd.toString(), String.valueOf(process.pid()), "GC.run")
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            return p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
     /** The 429chain JVM's performance counters (threads started, heap), read from its hsperfdata file. */
     PerfCounters perfCounters() {
         return new PerfCounters(process.pid());

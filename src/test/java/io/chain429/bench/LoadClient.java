@@ -32,14 +32,31 @@ final class LoadClient implements AutoCloseable {
     private static final long ANSWER_TIMEOUT_MILLIS = 30_000;
 
     private final Vertx vertx;
-    private final HttpClient http;
+    private final int maxConnectionsPerServer;
+    private volatile HttpClient http;
 
     LoadClient(int eventLoops, int maxConnectionsPerServer) {
         this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(eventLoops).setWorkerPoolSize(1));
-        this.http = vertx.createHttpClient(
+        this.maxConnectionsPerServer = maxConnectionsPerServer;
+        this.http = newClient();
+    }
+
+    private HttpClient newClient() {
+        return vertx.createHttpClient(
                 new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true).setPipelining(false)
                         .setKeepAliveTimeout(600).setConnectTimeout(10_000),
                 new PoolOptions().setHttp1MaxSize(maxConnectionsPerServer).setMaxWaitQueueSize(-1));
+    }
+
+    /** Closes every pooled keep-alive connection (call between measurements only). */
+    void closeConnections() {
+        HttpClient old = http;
+        http = newClient();
+        try {
+            old.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            // closing anyway
+        }
     }
 
     /** Checks an answer: null when it is as expected, else what is wrong with it. */
