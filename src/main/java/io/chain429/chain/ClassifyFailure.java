@@ -1,9 +1,11 @@
 package io.chain429.chain;
 
+import java.io.IOException;
 import java.net.ConnectException;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpTimeoutException;
 import java.nio.channels.UnresolvedAddressException;
+import java.util.concurrent.TimeoutException;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 import org.slf4j.Logger;
@@ -21,10 +23,8 @@ public final class ClassifyFailure implements Processor {
     public void process(Exchange exchange) {
         Waterfall waterfall = exchange.getProperty(Waterfall.PROPERTY, Waterfall.class);
         Throwable failure = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
-        String reason = describe(failure);
-        // a timeout before any byte: the provider is silent, not flaky
-        Outcome.Failed outcome = new Outcome.Failed(reason, reason.equals("timed out") || reason.equals("connect timeout"));
-        if (failure instanceof java.io.IOException || failure instanceof java.util.concurrent.TimeoutException) {
+        Outcome.Failed outcome = classify(failure);
+        if (failure instanceof IOException || failure instanceof TimeoutException) {
             LOG.debug("{}: {}", waterfall.currentStep(), outcome.reason(), failure);
         } else {
             LOG.warn("{}: unexpected failure while calling the provider; trying the next step", waterfall.currentStep(), failure);
@@ -32,20 +32,24 @@ public final class ClassifyFailure implements Processor {
         waterfall.record(outcome, true);
     }
 
-    static String describe(Throwable failure) {
-        Throwable cause = failure;
-        while (cause != null) {
+    /** Silent: the provider sent nothing at all in time (connect or first-byte timeout), which no retry will cure. */
+    static Outcome.Failed classify(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
             if (cause instanceof HttpConnectTimeoutException) {
-                return "connect timeout";
+                return new Outcome.Failed("connect timeout", true);
             }
-            if (cause instanceof HttpTimeoutException || cause instanceof java.util.concurrent.TimeoutException) {
-                return "timed out";
+            if (cause instanceof HttpTimeoutException) {
+                return new Outcome.Failed("no answer within the first-byte timeout", true);
+            }
+            if (cause instanceof TimeoutException) {
+                return new Outcome.Failed("timed out", false);
             }
             if (cause instanceof ConnectException || cause instanceof UnresolvedAddressException) {
-                return "connection refused";
+                return new Outcome.Failed("connection refused", false);
             }
-            cause = cause.getCause();
         }
-        return failure instanceof java.io.IOException ? "connection failed" : "call failed (" + failure.getClass().getSimpleName() + ")";
+        return new Outcome.Failed(failure instanceof IOException
+                ? "connection failed"
+                : "call failed (" + failure.getClass().getSimpleName() + ")");
     }
 }

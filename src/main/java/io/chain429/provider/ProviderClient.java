@@ -109,7 +109,8 @@ public final class ProviderClient {
             return pending.get(timeoutMillis, TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             pending.cancel(true);
-            throw new HttpTimeoutException("no answer within " + timeoutMillis + " ms");
+            // not an HttpTimeoutException: that one means "no first byte", and this answer was merely too slow
+            throw new IOException("no complete answer within " + timeoutMillis + " ms", e);
         } catch (CancellationException e) {
             throw new IOException("call aborted: the client went away", e);
         } catch (ExecutionException e) {

@@ -1,0 +1,66 @@
+package io.chain429.ops;
+
+/**
+ * One configured provider as the console shows it ({@code io.chain429:type=Provider,name=<id>}). Every attribute is
+ * read from the live provider state when asked; nothing is copied. See {@link ProviderMBeans}.
+ */
+public interface ProviderMXBean {
+
+    String getId();
+
+    /** The adapter type: {@code groq}, {@code openai-compatible}, ... */
+    String getType();
+
+    /**
+     * {@code disabled}, else {@code cooling} (a quota key of it cools down), else {@code circuit open} (a step of it
+     * has an open circuit), else {@code available}.
+     */
+    String getStatus();
+
+    /** Why the provider is disabled (by its configuration, a rejected key or an operator); null when it is not. */
+    String getDisabledReason();
+
+    /** The configured key, masked to its last 4 characters at most; {@code none} without a key. */
+    String getKeyMasked();
+
+    /** What a 429 cools down: {@code provider}, {@code model} or {@code group:<name>}. */
+    String getQuotaScope();
+
+    /** The limits from {@code 429chain.yaml} ({@code rpm=30 tpd=500000}); {@code none} when none is set. */
+    String getConfiguredLimits();
+
+    /** The chain steps of this provider whose circuit breaker is open now ({@code provider/model}). */
+    String[] getOpenCircuits();
+
+    /** The buckets of this provider cooling down now. */
+    String[] getCoolingBuckets();
+
+    /** A coarse class of the latest failure that cooled nothing down (e.g. a stream cut), derived from its reason. */
+    String getLastErrorClass();
+
+    String getLastErrorReason();
+
+    /** ISO-8601 instant of the latest failure; null when there was none. */
+    String getLastErrorTime();
+
+    /** Requests in flight, over all its quota keys. */
+    int getInFlight();
+
+    /** Requests admitted today (UTC), over all its quota keys. */
+    long getRequestsToday();
+
+    /** Tokens used today (UTC), over all its quota keys. */
+    long getTokensToday();
+
+    /** Ends every cooldown of the provider's quota keys now. */
+    String resetCooldowns();
+
+    /** Takes the provider out of every chain until {@link #enable()}; its steps are skipped. */
+    String disable();
+
+    /** Puts a disabled provider back into its chains (not one disabled by its configuration). */
+    String enable();
+
+    /** Starts the background key probe of a disabled provider, when none is scheduled. */
+    String probeNow();
+}

@@ -1,0 +1,89 @@
+package io.chain429.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vertx.core.buffer.Buffer;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import org.junit.jupiter.api.Test;
+
+/** Keeps the benchmark's own parts honest: the simulator, the SSE reader, the percentiles, the counters. */
+class BenchHarnessTest {
+
+    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+    private static HttpResponse<String> post(String url, String body) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(url)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void theSimulatorAnswersCompletionsStreamsAndRateLimits() throws Exception {
+        try (FastSimulator simulator = new FastSimulator(1)) {
+            HttpResponse<String> completion = post(simulator.baseUrl() + "/chat/completions",
+                    "{\"model\":\"m-1\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+            assertThat(completion.statusCode()).isEqualTo(200);
+            assertThat(completion.body()).contains("\"object\":\"chat.completion\"", "\"model\":\"m-1\"");
+
+            long started = System.nanoTime();
+            HttpResponse<String> stream = post(simulator.baseUrl() + "/chat/completions",
+                    "{\"model\": \"sse-4-20\", \"stream\": true, \"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+            long millis = (System.nanoTime() - started) / 1_000_000;
+            assertThat(stream.statusCode()).isEqualTo(200);
+            assertThat(stream.headers().firstValue("Content-Type")).hasValue("text/event-stream");
+            assertThat(stream.body().split("\n\n")).hasSize(5).last().isEqualTo("data: [DONE]");
+            assertThat(stream.body()).contains("\"finish_reason\":\"stop\"");
+            assertThat(millis).as("4 events 20 ms apart").isGreaterThanOrEqualTo(50);
+
+            HttpResponse<String> limited = post(simulator.limitedBaseUrl() + "/chat/completions", "{\"model\":\"x\"}");
+            assertThat(limited.statusCode()).isEqualTo(429);
+            assertThat(limited.headers().firstValue("retry-after-ms")).hasValue("0");
+            assertThat(simulator.rateLimited()).isEqualTo(1);
+            assertThat(simulator.openStreams()).isZero();
+        }
+    }
+
+    @Test
+    void theSseReaderCountsContentEventsAndTheirAge() {
+        LoadClient.SseReader reader = new LoadClient.SseReader();
+        long written = System.nanoTime();
+        String first = FastSimulator.chunk("m", 0, 2);
+        String second = FastSimulator.chunk("m", 1, 2);
+        String all = first + second + "data: [DONE]\n\n";
+        int cut = first.length() + 10;
+        reader.feed(Buffer.buffer(all.substring(0, cut)), written + 1_000_000);
+        reader.feed(Buffer.buffer(all.substring(cut)), written + 6_000_000);
+
+        assertThat(reader.contentEvents).isEqualTo(2);
+        assertThat(reader.done).isTrue();
+        assertThat(reader.errorEvent).isNull();
+        assertThat(reader.gaps).containsExactly(5_000_000L);
+        assertThat(reader.deliveries).hasSize(2).allSatisfy(age -> assertThat(age).isBetween(0L, 6_000_000L));
+    }
+
+    @Test
+    void percentilesAreNearestRank() {
+        Samples samples = new Samples();
+        for (int i = 100; i >= 1; i--) {
+            samples.add(i * 1_000_000L);
+        }
+        assertThat(samples.millis(0.50)).isEqualTo(50.0);
+        assertThat(samples.millis(0.99)).isEqualTo(99.0);
+        assertThat(samples.millis(1.0)).isEqualTo(100.0);
+        assertThat(new Samples().millis(0.5)).isNaN();
+    }
+
+    @Test
+    void performanceCountersOfAJvmAreReadFromItsSharedMemoryFile() {
+        var counters = new PerfCounters(ProcessHandle.current().pid()).read();
+        if (counters.isEmpty()) {
+            return; // this JVM runs without -XX:+UsePerfData: nothing to read
+        }
+        assertThat(PerfCounters.get(counters, "java.threads.started")).isPositive();
+        long[] heap = PerfCounters.heap(counters);
+        assertThat(heap[0]).isPositive();
+        assertThat(heap[1]).isPositive();
+    }
+}
