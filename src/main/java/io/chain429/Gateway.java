@@ -38,6 +38,7 @@ import io.chain429.ops.ConsoleCredentials;
 import io.chain429.ops.CountRequest;
 import io.chain429.ops.GatewayHealth;
 import io.chain429.ops.ManagementServer;
+import io.chain429.ops.ProviderMBeans;
 import io.chain429.security.Authenticate;
 import io.chain429.security.CorsPolicy;
 import io.chain429.security.EnforceClientLimits;
@@ -128,7 +129,10 @@ public final class Gateway {
         OpenStreams openStreams = new OpenStreams();
         PrometheusMeterRegistry metrics = ManagementServer.newRegistry();
         KeyProbe keyProbe = new KeyProbe(state, providers, probeAfter, Collections.max(List.of(probeAfter, KeyProbe.DEFAULT_MAX_DELAY)));
-        state.snapshot().disabled().forEach(disabled -> keyProbe.disabled(disabled.providerId())); // restored from disk
+        // keys restored as disabled from disk are probed again; an operator's decision is kept as it is
+        state.snapshot().disabled().stream()
+                .filter(disabled -> !disabled.reason().equals(ProviderMBeans.OPERATOR_REASON))
+                .forEach(disabled -> keyProbe.disabled(disabled.providerId()));
 
         Main main = new Main();
         // Anything Camel-specific a user wants to tune goes in the same file as the CHAIN429_* settings.
@@ -182,6 +186,19 @@ public final class Gateway {
                             new GatewayHealth(gate, openStreams, providers, state), metrics,
                             ConsoleCredentials.fromEnvironment(settings.environment()));
                     metrics.gauge("chain429.open.streams", openStreams, OpenStreams::count);
+                    ProviderMBeans providerMBeans = new ProviderMBeans(providers, state, keyProbe,
+                            ProviderMBeans.openCircuits(chainRegistry, breakers));
+                    support.getCamelContext().addService(new ServiceSupport() {
+                        @Override
+                        protected void doStart() {
+                            providerMBeans.start();
+                        }
+
+                        @Override
+                        protected void doStop() {
+                            providerMBeans.close();
+                        }
+                    });
                     support.getCamelContext().addService(new ServiceSupport() {
                         @Override
                         protected void doStart() {

@@ -55,8 +55,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code io.chain429:type=QuotaKey,provider=<id>,bucket=<bucket>} ({@link QuotaKeyMXBean}), one per quota key
  *       the state knows (see {@link #refresh()}), with {@code resetCooldown()}. A value with a character other than
  *       letters, digits, {@code -}, {@code _} and {@code .} is quoted ({@link ObjectName#quote}): the account bucket is
- *       {@code bucket="*"}, a model {@code bucket="meta-llama/llama-3.3-70b:free"}. {@link #quotaKeyName} builds
- *       the name.</li>
+ *       {@code bucket="\*"}, a model {@code bucket="meta-llama/llama-3.3-70b:free"} or {@code bucket=llama-3.1-8b}.
+ *       {@link #quotaKeyName} builds the name; {@code ObjectName.unquote} reads the bucket back.</li>
  * </ul>
  * Attributes are computed from the {@link ProviderState} on each read: nothing is copied, nothing goes stale. The API
  * key is never exposed: only {@link Secret#masked()}, and reasons go through {@link Redactor}.

@@ -66,8 +66,7 @@ public final class EmbeddedProviderState implements ProviderState {
     @Override
     public void disable(String providerId, String maskedKey, String reason) {
         if (disabled.putIfAbsent(providerId, new StateSnapshot.Disabled(providerId, maskedKey, reason)) == null) {
-            LOG.warn("provider {} disabled: {}. It is probed in the background and re-enabled when its key works again.",
-                    providerId, reason);
+            LOG.warn("provider {} disabled: {}", providerId, reason);
             onChange.run();
         }
     }

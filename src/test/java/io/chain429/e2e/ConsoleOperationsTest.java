@@ -117,7 +117,7 @@ class ConsoleOperationsTest {
         assertThat(read(FIRST, "KeyMasked").asText()).isEqualTo("****QRST");
         assertThat(read(FIRST, "RequestsToday").asLong()).isEqualTo(1);
         assertThat(read("io.chain429:type=Provider,name=second", "TokensToday").asLong()).isPositive();
-        JsonNode keys = jolokia("{\"type\":\"search\",\"mbean\":\"io.chain429:type=QuotaKey,provider=first,*\"}");
+        JsonNode keys = awaitQuotaKeys("first");
         assertThat(keys).hasSize(1);
         String firstKey = keys.get(0).asText();
         assertThat(read(firstKey, "CooldownReason").asText()).contains("429");
@@ -158,6 +158,7 @@ class ConsoleOperationsTest {
         first.then(Reply.json(429, "{}").withHeader("retry-after", "600"));
         gateway.chat("duo");
         login();
+        awaitQuotaKeys("first");
 
         HttpResponse<String> all = post("{\"type\":\"read\",\"mbean\":\"io.chain429:*\"}", true);
 
@@ -184,6 +185,18 @@ class ConsoleOperationsTest {
     }
 
     // ---------------------------------------------------------------------------------------------------- helpers
+
+    /** A new quota key gets its MBean at the next background refresh (every 5 s). */
+    private JsonNode awaitQuotaKeys(String provider) throws IOException, InterruptedException {
+        String search = "{\"type\":\"search\",\"mbean\":\"io.chain429:type=QuotaKey,provider=" + provider + ",*\"}";
+        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        JsonNode found = jolokia(search);
+        while (found.isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+            found = jolokia(search);
+        }
+        return found;
+    }
 
     private void login() throws IOException, InterruptedException {
         HttpResponse<String> login = browser.send(HttpRequest.newBuilder(gateway.managementUri("/hawtio/auth/login"))

@@ -171,7 +171,7 @@ class RateLimitTest {
         gateway = RunningGateway.start("""
                 version: 1
                 settings:
-                  keyProbeAfter: 300ms
+                  keyProbeAfter: 1500ms
                 providers:
                   - id: first
                     type: openai-compatible
@@ -188,7 +188,7 @@ class RateLimitTest {
         assertThat(gateway.chat("duo").headers().firstValue("X-429chain-Provider")).hasValue("second/model-b");
         assertThat(json(gateway.get("/v1/ratelimits")).path("data").get(0).path("status").asText()).isEqualTo("disabled");
 
-        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (json(gateway.get("/v1/ratelimits")).path("data").get(0).path("status").asText().equals("disabled") && System.nanoTime() < deadline) {
             Thread.sleep(100);
         }
