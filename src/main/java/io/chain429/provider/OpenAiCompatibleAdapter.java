@@ -10,6 +10,7 @@ import io.chain429.config.ProviderConfig;
 import io.chain429.ratelimit.Dimension;
 import io.chain429.ratelimit.LimitObservation;
 import io.chain429.ratelimit.RetryAfter;
+import io.chain429.security.Redactor;
 import java.net.URI;
 import java.net.http.HttpHeaders;
 import java.time.Instant;
@@ -30,6 +31,7 @@ public class OpenAiCompatibleAdapter implements ProviderAdapter {
 
     /** Long enough to explain a rejection to the client, short enough that no upstream page is relayed. */
     private static final int MAX_MESSAGE_LENGTH = 300;
+    private static final java.util.regex.Pattern WHITESPACE = java.util.regex.Pattern.compile("\\s+");
 
     private static final Set<String> TOP_LEVEL_FIELDS =
             Set.of("id", "object", "created", "model", "choices", "usage", "system_fingerprint", "service_tier");
@@ -312,8 +314,9 @@ public class OpenAiCompatibleAdapter implements ProviderAdapter {
         return URI.create(base.endsWith("/") ? base + "chat/completions" : base + "/chat/completions");
     }
 
+    /** One line, short, and with anything shaped like a key masked: some providers quote the key they were sent. */
     protected static String clip(String text) {
-        String oneLine = text.replaceAll("\\s+", " ").trim();
+        String oneLine = Redactor.redact(WHITESPACE.matcher(text).replaceAll(" ").trim());
         return oneLine.length() <= MAX_MESSAGE_LENGTH ? oneLine : oneLine.substring(0, MAX_MESSAGE_LENGTH) + "…";
     }
 

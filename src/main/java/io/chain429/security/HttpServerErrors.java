@@ -48,8 +48,8 @@ public final class HttpServerErrors {
             if (status == 413) {
                 write(ctx, 413, OpenAiError.invalidRequest(tooLarge, null, "request_too_large"), true);
             } else if (status >= 400 && status < 500) {
-                write(ctx, status, OpenAiError.invalidRequest("The request could not be read (HTTP " + status + ").", null,
-                        "invalid_request"), true);
+                write(ctx, status, OpenAiError.invalidRequest("The request was refused (HTTP " + status + ").", null,
+                        clientErrorCode(status)), true);
             } else {
                 write(ctx, 500, OpenAiError.server("429chain failed to handle the request; its log has the details.",
                         "internal_error"), false);
@@ -87,13 +87,24 @@ public final class HttpServerErrors {
         node.put("type", error.type());
         node.put("param", error.param());
         node.put("code", error.code());
-        response.headers().clear();
+        // headers already set stay (CORS headers, for one): a browser must be able to read the error too
         response.setStatusCode(status).putHeader("Content-Type", "application/json");
         if (close && !ctx.request().isEnded()) {
             // the rest of the refused body is never read: the connection cannot carry another request
             response.putHeader("Connection", "close");
         }
         response.end(Buffer.buffer(Json.bytes(root)));
+    }
+
+    private static String clientErrorCode(int status) {
+        return switch (status) {
+            case 403 -> "forbidden";
+            case 408 -> "request_timeout";
+            case 414 -> "uri_too_long";
+            case 415 -> "unsupported_media_type";
+            case 431 -> "request_headers_too_large";
+            default -> "invalid_request";
+        };
     }
 
     /** A client-chosen path as it may appear in an error message: short, without control characters. */

@@ -46,6 +46,7 @@ public final class FastSimulator implements AutoCloseable {
     private final AtomicLong rateLimited = new AtomicLong();
     private final AtomicInteger openStreams = new AtomicInteger();
     private final Set<HttpConnection> connections = ConcurrentHashMap.newKeySet();
+    private volatile boolean holdLastEvents;
 
     public FastSimulator(int eventLoops) {
         this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(eventLoops).setWorkerPoolSize(1));
@@ -91,6 +92,14 @@ public final class FastSimulator implements AutoCloseable {
 
     public int openStreams() {
         return openStreams.get();
+    }
+
+    /**
+     * While true, every stream keeps its last event (and so its end) until this is set back to false: streams
+     * started together then stay open together, however long the last of them took to start.
+     */
+    public void holdLastEvents(boolean hold) {
+        this.holdLastEvents = hold;
     }
 
     /** Closes every client connection (429chain's pooled keep-alive connections included); returns how many. */
@@ -190,6 +199,9 @@ public final class FastSimulator implements AutoCloseable {
                 vertx.cancelTimer(id);
                 release.run();
                 return;
+            }
+            if (sent.get() == total - 1 && holdLastEvents) {
+                return; // held open: the last event waits for the release
             }
             int i = sent.getAndIncrement();
             response.write(chunk(model, i, total));

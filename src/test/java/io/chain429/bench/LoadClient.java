@@ -165,12 +165,20 @@ final class LoadClient implements AutoCloseable {
         final Samples timeToFirstToken = new Samples();
         final Samples interEventGap = new Samples();
         final Samples eventDelivery = new Samples();
+        final long startedNanos = System.nanoTime();
         volatile long allOpenAtNanos;
         final CountDownLatch ended;
+        final Runnable whenAllOpen;
 
-        HoldResult(int requested) {
+        HoldResult(int requested, Runnable whenAllOpen) {
             this.requested = requested;
             this.ended = new CountDownLatch(requested);
+            this.whenAllOpen = whenAllOpen;
+        }
+
+        /** Seconds from the first request to every stream open at once; NaN when that never happened. */
+        double secondsToAllOpen() {
+            return allOpenAtNanos == 0 ? Double.NaN : (allOpenAtNanos - startedNanos) / 1e9;
         }
     }
 
@@ -305,11 +313,12 @@ final class LoadClient implements AutoCloseable {
 
     /**
      * Opens {@code count} streams in batches of {@code batch} every {@code pauseMillis} (so the accept queues are
-     * not flooded), then waits until every one of them has ended or {@code timeoutMillis} passed.
+     * not flooded), then waits until every one of them has ended or {@code timeoutMillis} passed. {@code whenAllOpen}
+     * runs (on an event loop) the moment all of them are open at once.
      */
     HoldResult hold(int port, Buffer body, int count, int expectedEvents, int batch, long pauseMillis, long timeoutMillis,
-                    Check check) {
-        HoldResult result = new HoldResult(count);
+                    Check check, Runnable whenAllOpen) {
+        HoldResult result = new HoldResult(count, whenAllOpen);
         for (int opened = 0; opened < count; opened += batch) {
             for (int i = opened; i < Math.min(count, opened + batch); i++) {
                 // requests start on a Vert.x context: started from a plain thread, a few never got an answer
@@ -332,6 +341,7 @@ final class LoadClient implements AutoCloseable {
                 result.maxOpen.accumulateAndGet(now, Math::max);
                 if (now == result.requested) {
                     result.allOpenAtNanos = System.nanoTime();
+                    result.whenAllOpen.run();
                 }
             }
 

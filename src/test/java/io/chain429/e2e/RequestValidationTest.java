@@ -44,6 +44,8 @@ class RequestValidationTest {
         provider = new ProviderSimulator("upstream");
         gateway = GatewayFolders.start("""
                 version: 1
+                settings:
+                  defaultChain: main
                 providers:
                   - id: upstream
                     type: openai-compatible
