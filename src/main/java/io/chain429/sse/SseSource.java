@@ -122,10 +122,6 @@ public final class SseSource implements Flow.Subscriber<List<ByteBuffer>> {
         arrivals.offer(CLOSED);
     }
 
-    public int comments() {
-        return parser.comments();
-    }
-
     @SuppressWarnings("unchecked")
     private List<ByteBuffer> take(long deadline) throws IOException, TimeoutException, InterruptedException {
         long left = deadline - System.nanoTime();
