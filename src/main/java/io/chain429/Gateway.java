@@ -185,6 +185,7 @@ public final class Gateway {
                             settings.environment().getOrDefault("CHAIN429_MANAGEMENT_HOST", "127.0.0.1"), settings.managementPort(),
                             new GatewayHealth(gate, openStreams, providers, state), metrics,
                             ConsoleCredentials.fromEnvironment(settings.environment()));
+                    support.getCamelContext().getRegistry().bind("managementServer", management);
                     metrics.gauge("chain429.open.streams", openStreams, OpenStreams::count);
                     ProviderMBeans providerMBeans = new ProviderMBeans(providers, state, keyProbe,
                             ProviderMBeans.openCircuits(chainRegistry, breakers));

@@ -40,7 +40,7 @@ public final class LogRequest implements Processor {
         ObjectNode line = Json.object()
                 .put("time", Instant.now().toString())
                 .put("chain", waterfall.chainName())
-                .put("servedBy", attempts.isEmpty() ? null : attempts.get(attempts.size() - 1).step().toString());
+                .put("servedBy", waterfall.finished() ? attempts.get(attempts.size() - 1).step().toString() : null);
         ArrayNode tried = line.putArray("attempts");
         for (Attempt attempt : attempts) {
             tried.addObject().put("step", attempt.step().toString()).put("outcome", outcomeClass(attempt.outcome())).put("sent", attempt.sent());

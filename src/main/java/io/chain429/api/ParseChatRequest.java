@@ -106,10 +106,15 @@ public final class ParseChatRequest extends ServiceSupport implements Processor,
         if (!model.isTextual()) {
             throw invalid("'model' must be a string: a chain name or provider/model.", "model", "invalid_type");
         }
-        if (model.asText().length() > MAX_MODEL_LENGTH) {
+        String name = model.asText();
+        if (name.length() > MAX_MODEL_LENGTH) {
             throw invalid("'model' is longer than " + MAX_MODEL_LENGTH + " characters.", "model", "invalid_value");
         }
-        return model.asText();
+        // a provider/model step is echoed in the X-429chain-Provider header, where a control character cannot go
+        if (name.chars().anyMatch(Character::isISOControl)) {
+            throw invalid("'model' must not contain control characters.", "model", "invalid_value");
+        }
+        return name;
     }
 
     private static void checkMessages(JsonNode messages) {

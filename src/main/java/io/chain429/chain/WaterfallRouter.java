@@ -74,7 +74,8 @@ public final class WaterfallRouter {
         if (policy.maxWait().isZero()) {
             return false;
         }
-        Optional<Instant> reset = availability.earliestReset(waterfall);
+        // a reset that passed while the chain was being tried (a slow machine) means: try again at once
+        Optional<Instant> reset = availability.earliestReset(waterfall).or(() -> onlyRateLimited(waterfall) ? Optional.of(state.now()) : Optional.empty());
         if (reset.isEmpty() || Duration.between(state.now(), reset.get()).compareTo(policy.maxWait()) > 0) {
             return false;
         }
@@ -88,6 +89,11 @@ public final class WaterfallRouter {
             queue.release();
         }
         return waterfall.restartAfterWait();
+    }
+
+    private static boolean onlyRateLimited(Waterfall waterfall) {
+        return waterfall.attempts().stream().map(Attempt::outcome)
+                .allMatch(o -> o instanceof Outcome.RateLimited || (o instanceof Outcome.Skipped s && s.availableAt().isPresent()));
     }
 
     private static void sleep(Duration wait) throws InterruptedException {

@@ -43,7 +43,7 @@ public final class CountRequest implements Processor {
             return;
         }
         List<Attempt> tried = waterfall.attempts();
-        String servedBy = tried.isEmpty() ? "none" : tried.get(tried.size() - 1).step().providerId();
+        String servedBy = waterfall.finished() ? tried.get(tried.size() - 1).step().providerId() : "none";
         Counter.builder("chain429.requests").description("client requests by chain, serving provider and outcome")
                 .tag("chain", waterfall.chainName()).tag("provider", servedBy).tag("outcome", outcome(waterfall))
                 .register(registry).increment();

@@ -83,15 +83,18 @@ public final class SseSource implements Flow.Subscriber<List<ByteBuffer>> {
     public byte[] readAll(int maxBytes, long timeoutNanos) throws IOException, TimeoutException, InterruptedException {
         long deadline = System.nanoTime() + timeoutNanos;
         ByteArrayOutputStream body = new ByteArrayOutputStream();
-        while (!ended && body.size() < maxBytes) {
-            for (ByteBuffer buffer : take(deadline)) {
-                byte[] bytes = new byte[Math.min(buffer.remaining(), maxBytes - body.size())];
-                buffer.get(bytes);
-                body.write(bytes);
+        try {
+            while (!ended && body.size() < maxBytes) {
+                for (ByteBuffer buffer : take(deadline)) {
+                    byte[] bytes = new byte[Math.min(buffer.remaining(), maxBytes - body.size())];
+                    buffer.get(bytes);
+                    body.write(bytes);
+                }
             }
+            return body.toByteArray();
+        } finally {
+            close(); // read whole, cut at the limit, or timed out: either way the connection is done with
         }
-        close();
-        return body.toByteArray();
     }
 
     /**

@@ -102,6 +102,9 @@ class RequestValidationTest {
                 bad("{\"model\":42,\"messages\":[" + USER + "]}", "model", "invalid_type"),
                 bad("{\"model\":[\"main\"],\"messages\":[" + USER + "]}", "model", "invalid_type"),
                 bad("{\"model\":\"" + "m".repeat(257) + "\",\"messages\":[" + USER + "]}", "model", "invalid_value"),
+                bad("{\"model\":\"upstream/mo\u007fdel\",\"messages\":[" + USER + "]}", "model", "invalid_value"),
+                bad("{\"model\":\"main\\n\",\"messages\":[" + USER + "]}", "model", "invalid_value"),
+                bad("{\"model\":\"upstream/a\\u0000b\",\"messages\":[" + USER + "]}", "model", "invalid_value"),
                 // stream, stream_options
                 bad("{\"stream\":\"true\",\"messages\":[" + USER + "]}", "stream", "invalid_type"),
                 bad("{\"stream\":1,\"messages\":[" + USER + "]}", "stream", "invalid_type"),

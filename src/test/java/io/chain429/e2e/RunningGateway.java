@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.chain429.Gateway;
 import io.chain429.config.RuntimeSettings;
+import io.chain429.ops.ManagementServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
@@ -30,13 +31,11 @@ public final class RunningGateway implements AutoCloseable {
 
     private final Main main;
     private final int port;
-    private final int managementPort;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
-    private RunningGateway(Main main, int port, int managementPort) {
+    private RunningGateway(Main main, int port) {
         this.main = main;
         this.port = port;
-        this.managementPort = managementPort;
     }
 
     /** Boots with this {@code 429chain.yaml}, these chains, and these environment variables. */
@@ -60,10 +59,10 @@ public final class RunningGateway implements AutoCloseable {
         env.put("CHAIN429_ROUTES_DIR", routesDir.toString());
         env.put("CHAIN429_PORT", String.valueOf(port));
         env.putIfAbsent("CHAIN429_DATA_DIR", Files.createTempDirectory("429chain-data").toString());
-        env.putIfAbsent("CHAIN429_MANAGEMENT_PORT", String.valueOf(freePort()));
+        env.putIfAbsent("CHAIN429_MANAGEMENT_PORT", "0"); // any free port, read back from the running server
         Main main = Gateway.create(RuntimeSettings.resolve(env)).main();
         main.start();
-        return new RunningGateway(main, port, Integer.parseInt(env.get("CHAIN429_MANAGEMENT_PORT")));
+        return new RunningGateway(main, port);
     }
 
     /** A chains file with one chain per entry: name followed by its comma-separated steps. */
@@ -89,7 +88,8 @@ public final class RunningGateway implements AutoCloseable {
 
     /** The operators' server: /health, /metrics, /hawtio. */
     public URI managementUri(String path) {
-        return URI.create("http://127.0.0.1:" + managementPort + path);
+        ManagementServer management = main.getCamelContext().getRegistry().lookupByNameAndType("managementServer", ManagementServer.class);
+        return URI.create("http://127.0.0.1:" + management.port() + path);
     }
 
     public HttpResponse<String> getManagement(String path) {
