@@ -9,6 +9,8 @@ import io.vertx.ext.web.RoutingContext;
 import java.util.Objects;
 import org.apache.camel.CamelContext;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Makes the HTTP server's own refusals OpenAI-shaped. Some requests are refused by Vert.x before (or outside) any
@@ -20,6 +22,7 @@ import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
  */
 public final class HttpServerErrors {
 
+    private static final Logger LOG = LoggerFactory.getLogger(HttpServerErrors.class);
     private static final String FAILURES = "429chain-openai-errors";
     private static final String UNMATCHED = "429chain-unknown-url";
 
@@ -28,10 +31,15 @@ public final class HttpServerErrors {
 
     /** Installs the handlers on every API router (not a management one) of this context's platform-http server. */
     public static void install(CamelContext context) {
+        int installed = 0;
         for (VertxPlatformHttpRouter router : context.getRegistry().findByType(VertxPlatformHttpRouter.class)) {
             if (!router.isManagementServer()) {
                 install(router);
+                installed++;
             }
+        }
+        if (installed == 0) {
+            LOG.warn("no platform-http router found: Vert.x's own 404, 405 and 413 answers stay non-OpenAI-shaped");
         }
     }
 
