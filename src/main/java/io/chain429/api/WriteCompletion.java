@@ -7,7 +7,6 @@ import io.chain429.chain.Waterfall;
 import io.chain429.ratelimit.ProviderState;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.stream.Collectors;
 import org.apache.camel.Exchange;
@@ -45,8 +44,7 @@ public final class WriteCompletion implements Processor {
             waterfall.answered(writeExhausted(message, waterfall), null);
         }
         message.setHeader("X-429chain-Attempts", waterfall.sentCount());
-        message.setHeader("X-429chain-Overhead-Ms",
-                String.format(Locale.ROOT, "%.3f", waterfall.overheadNanos(System.nanoTime()) / 1_000_000.0));
+        message.setHeader("X-429chain-Overhead-Ms", waterfall.overheadHeader());
     }
 
     /** @return the status written */

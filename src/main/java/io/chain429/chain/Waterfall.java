@@ -180,6 +180,11 @@ public final class Waterfall {
         return committedNanos == 0 ? Optional.empty() : Optional.of(committedNanos - request.receivedNanos());
     }
 
+    /** {@link #overheadNanos} as the {@code X-429chain-Overhead-Ms} header writes it: milliseconds, three decimals. */
+    public String overheadHeader() {
+        return String.format(java.util.Locale.ROOT, "%.3f", overheadNanos(System.nanoTime()) / 1_000_000.0);
+    }
+
     /** Time spent in 429chain itself: everything but the waits on providers. */
     public long overheadNanos(long nowNanos) {
         return Math.max(0, nowNanos - request.receivedNanos() - upstreamNanos);

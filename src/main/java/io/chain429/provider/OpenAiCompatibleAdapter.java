@@ -255,7 +255,15 @@ public class OpenAiCompatibleAdapter implements ProviderAdapter {
 
     /** When a 429 says the quota comes back; empty when it does not say (the default cooldown applies). */
     protected Optional<Instant> resetAt(UpstreamResponse response, ProviderError error, Instant now) {
-        return RetryAfter.fromHeaders(response.headers(), now);
+        return RetryAfter.fromHeaders(response.headers(), now).or(() -> exhaustedUntil(response, now));
+    }
+
+    /** The latest reset among the dimensions this provider's own headers report as used up (remaining 0). */
+    private Optional<Instant> exhaustedUntil(UpstreamResponse response, Instant now) {
+        return observeLimits(response.headers(), now).stream()
+                .filter(LimitObservation::exhausted)
+                .flatMap(observation -> observation.resetAt().stream())
+                .max(Instant::compareTo);
     }
 
     /**

@@ -15,7 +15,6 @@ import io.vertx.core.http.HttpServerResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -99,8 +98,7 @@ public final class SseRelay implements Processor {
             response.putHeader("X-Accel-Buffering", "no");
             response.putHeader("X-429chain-Provider", served.step().toString());
             response.putHeader("X-429chain-Attempts", String.valueOf(waterfall.sentCount()));
-            response.putHeader("X-429chain-Overhead-Ms",
-                    String.format(Locale.ROOT, "%.3f", waterfall.overheadNanos(System.nanoTime()) / 1_000_000.0));
+            response.putHeader("X-429chain-Overhead-Ms", waterfall.overheadHeader());
             waterfall.committed(System.nanoTime());
         }
 
