@@ -11,6 +11,7 @@ public final class App {
     }
 
     public static void main(String[] args) throws Exception {
+        keepCompletableFuturesOffNewThreads();
         try {
             Gateway gateway = Gateway.create(RuntimeSettings.fromEnvironment());
             // SIGTERM (docker stop, systemd, kill) drains gracefully; Ctrl+C keeps Camel's own quick shutdown
@@ -21,6 +22,18 @@ public final class App {
             // A configuration mistake is the user's to fix: say exactly where, without a stack trace.
             System.err.println("429chain cannot start: " + e.getMessage());
             System.exit(2);
+        }
+    }
+
+    /**
+     * On a machine with 2 cores the JDK sizes its common pool to 1 thread, and then every {@code *Async} completion
+     * without an executor starts a new thread: the JDK HTTP client does that once per upstream call, which cost
+     * 429chain a thread start (and its JIT and cache churn) per request. Must run before the common pool is first used.
+     */
+    private static void keepCompletableFuturesOffNewThreads() {
+        String parallelism = "java.util.concurrent.ForkJoinPool.common.parallelism";
+        if (System.getProperty(parallelism) == null && Runtime.getRuntime().availableProcessors() <= 2) {
+            System.setProperty(parallelism, "2");
         }
     }
 }
