@@ -42,6 +42,7 @@ import io.chain429.ops.ProviderMBeans;
 import io.chain429.security.Authenticate;
 import io.chain429.security.CorsPolicy;
 import io.chain429.security.EnforceClientLimits;
+import io.chain429.security.ServerCertificate;
 import io.chain429.sse.OpenStreams;
 import io.chain429.sse.SseRelay;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -50,9 +51,11 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.Main;
@@ -114,7 +117,8 @@ public final class Gateway {
         List<ChainDefinition> chains = ChainFiles.load(settings.routesDir(), config);
         reportProviders(config);
         List<ClientConfig> clients = clients(config, settings);
-        guardExposure(settings, clients);
+        Optional<ServerCertificate> tls = serverCertificate(settings);
+        guardExposure(settings, clients, tls.isPresent());
 
         ProviderRegistry providers = new ProviderRegistry(config, adapters);
         EmbeddedProviderState state = new EmbeddedProviderState(Clock.systemUTC());
@@ -145,6 +149,8 @@ public final class Gateway {
         main.addOverrideProperty("camel.server.enabled", "true");
         main.addOverrideProperty("camel.server.host", settings.host());
         main.addOverrideProperty("camel.server.port", String.valueOf(settings.port()));
+        // HTTPS: the proxy port takes Camel's global SSL parameters, set from the certificate below (beforeConfigure)
+        tls.ifPresent(certificate -> main.addOverrideProperty("camel.server.useGlobalSslContextParameters", "true"));
 
         // Camel runs each request on a Vert.x worker thread, and a stream holds its thread until it ends: the pool
         // bounds how many requests are served at once. Streams may outlast Vert.x's blocked-thread warning.
@@ -177,6 +183,7 @@ public final class Gateway {
         main.addMainListener(new MainListenerSupport() {
             @Override
             public void beforeConfigure(BaseMainSupport support) {
+                tls.ifPresent(certificate -> support.getCamelContext().setSSLContextParameters(certificate.sslContextParameters()));
                 support.getCamelContext().getCamelContextExtension().getContextPlugin(Model.class)
                         .addModelLifecycleStrategy(new ChainRouteIds());
                 try {
@@ -228,7 +235,8 @@ public final class Gateway {
 
             @Override
             public void afterStart(BaseMainSupport support) {
-                LOG.info("429chain serving {} chain(s) on http://{}:{}/v1", chains.size(), settings.host(), settings.port());
+                LOG.info("429chain serving {} chain(s) on {}://{}:{}/v1", chains.size(), tls.isPresent() ? "https" : "http",
+                        settings.host(), settings.port());
             }
         });
         return new Gateway(main, gate, settings.shutdownGrace());
@@ -248,8 +256,23 @@ public final class Gateway {
         return clients;
     }
 
-    /** Without client keys, anyone who can reach the port spends your quotas: only a loopback address is allowed then. */
-    private static void guardExposure(RuntimeSettings settings, List<ClientConfig> clients) {
+    /** The proxy port's certificate, read and checked before anything starts: a mistake is a config error. */
+    private static Optional<ServerCertificate> serverCertificate(RuntimeSettings settings) {
+        Optional<ServerCertificate> certificate = settings.tls().map(ServerCertificate::load);
+        certificate.ifPresent(served -> {
+            LOG.info("HTTPS on the proxy port: certificate {}", served.describe());
+            if (served.expiredAt(Instant.now())) {
+                LOG.warn("*** the proxy port's certificate has expired: clients will refuse to connect. Renew it and restart ***");
+            }
+        });
+        return certificate;
+    }
+
+    /**
+     * Without client keys, anyone who can reach the port spends your quotas: only a loopback address is allowed then.
+     * TLS does not change that (it encrypts, it does not authenticate clients), but it ends the plain-HTTP warning.
+     */
+    private static void guardExposure(RuntimeSettings settings, List<ClientConfig> clients, boolean tls) {
         boolean loopback;
         try {
             loopback = InetAddress.getByName(settings.host()).isLoopbackAddress();
@@ -261,9 +284,10 @@ public final class Gateway {
                     + " without client keys: anyone reaching it could spend your provider quotas. Set CHAIN429_API_KEYS (or"
                     + " 'clients:' in 429chain.yaml), or keep CHAIN429_HOST=127.0.0.1");
         }
-        if (!loopback) {
+        if (!loopback && !tls) {
             LOG.warn("*** serving plain HTTP on {}: client keys and prompts cross the network unencrypted."
-                    + " Put 429chain behind a TLS-terminating reverse proxy (see docker/) ***", settings.host());
+                    + " Set CHAIN429_TLS_CERT and CHAIN429_TLS_KEY, or put 429chain behind a TLS-terminating reverse proxy"
+                    + " (see docker/) ***", settings.host());
         }
     }
 

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.function.Function;
 
@@ -19,6 +20,7 @@ import java.util.function.Function;
  *
  * @param maxConcurrentRequests requests served at once; each open stream holds one worker thread for its duration
  * @param shutdownGrace         how long a graceful shutdown lets requests in flight (streams included) finish
+ * @param tls                   the certificate and key the proxy port serves HTTPS with; empty: plain HTTP
  * @param environment the variables {@code ${env:NAME}} in the config files resolve against
  */
 public record RuntimeSettings(
@@ -30,6 +32,7 @@ public record RuntimeSettings(
         Path dataDir,
         int maxConcurrentRequests,
         Duration shutdownGrace,
+        Optional<TlsFiles> tls,
         Map<String, String> environment) {
 
     public static RuntimeSettings fromEnvironment() {
@@ -55,6 +58,7 @@ public record RuntimeSettings(
                 Path.of(orDefault(lookup.apply("CHAIN429_DATA_DIR"), "data")),
                 positive(lookup, "CHAIN429_MAX_CONCURRENT_REQUESTS", 1024),
                 duration(lookup, "CHAIN429_SHUTDOWN_GRACE", Duration.ofSeconds(30)),
+                tls(lookup),
                 Map.copyOf(env));
     }
 
@@ -98,6 +102,23 @@ public record RuntimeSettings(
         } catch (IllegalArgumentException e) {
             throw new ConfigException(name, 0, null, e.getMessage());
         }
+    }
+
+    /** A certificate without its key (or the reverse) is a half-done set-up, not a request for plain HTTP. */
+    private static Optional<TlsFiles> tls(Function<String, String> lookup) {
+        String certificate = lookup.apply(TlsFiles.CERT_SETTING);
+        String key = lookup.apply(TlsFiles.KEY_SETTING);
+        if (certificate == null && key == null) {
+            return Optional.empty();
+        }
+        if (key == null || certificate == null) {
+            String missing = key == null ? TlsFiles.KEY_SETTING : TlsFiles.CERT_SETTING;
+            String given = key == null ? TlsFiles.CERT_SETTING + "=" + certificate : TlsFiles.KEY_SETTING + "=" + key;
+            throw new ConfigException(missing, 0, null, "is not set but " + given + " is: HTTPS needs both the PEM"
+                    + " certificate (" + TlsFiles.CERT_SETTING + ") and its private key (" + TlsFiles.KEY_SETTING
+                    + "); set neither to serve plain HTTP");
+        }
+        return Optional.of(new TlsFiles(Path.of(certificate), Path.of(key)));
     }
 
     private static String orDefault(String value, String fallback) {

@@ -47,4 +47,20 @@ class RuntimeSettingsTest {
                 .hasMessageContaining("CHAIN429_PORT")
                 .hasMessageContaining("'http'");
     }
+
+    @Test
+    void tlsTakesACertificateAndItsKeyTogetherFromEitherSource(@TempDir Path config) throws Exception {
+        Files.writeString(config.resolve("application.properties"), "CHAIN429_TLS_KEY = tls/server.key\n");
+
+        RuntimeSettings settings = RuntimeSettings.resolve(Map.of("CHAIN429_CONFIG_DIR", config.toString(),
+                "CHAIN429_TLS_CERT", "tls/server.crt"));
+
+        assertThat(settings.tls()).contains(new TlsFiles(Path.of("tls/server.crt"), Path.of("tls/server.key")));
+        assertThat(RuntimeSettings.resolve(Map.of("CHAIN429_CONFIG_DIR", config.resolve("none").toString())).tls())
+                .as("neither: plain HTTP").isEmpty();
+        assertThatThrownBy(() -> RuntimeSettings.resolve(Map.of("CHAIN429_CONFIG_DIR", config.toString())))
+                .as("a key without its certificate")
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("CHAIN429_TLS_CERT: is not set but CHAIN429_TLS_KEY=tls/server.key is");
+    }
 }

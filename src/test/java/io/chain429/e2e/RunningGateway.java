@@ -17,12 +17,13 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import javax.net.ssl.SSLContext;
 import org.apache.camel.CamelContext;
 import org.apache.camel.main.Main;
 
 /**
  * The real 429chain, booted in this JVM from a temporary config folder and the project's own route files, serving
- * HTTP on a free loopback port.
+ * HTTP (or HTTPS) on a free loopback port.
  */
 public final class RunningGateway implements AutoCloseable {
 
@@ -31,15 +32,28 @@ public final class RunningGateway implements AutoCloseable {
 
     private final Main main;
     private final int port;
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    private final String scheme;
+    private final HttpClient http;
 
-    private RunningGateway(Main main, int port) {
+    private RunningGateway(Main main, int port, SSLContext clientTls) {
         this.main = main;
         this.port = port;
+        this.scheme = clientTls == null ? "http" : "https";
+        HttpClient.Builder client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1);
+        this.http = (clientTls == null ? client : client.sslContext(clientTls)).build();
     }
 
     /** Boots with this {@code 429chain.yaml}, these chains, and these environment variables. */
     public static RunningGateway start(String gatewayYaml, String chainsYaml, Map<String, String> environment) throws Exception {
+        return start(gatewayYaml, chainsYaml, environment, null);
+    }
+
+    /**
+     * Boots serving HTTPS, with {@code CHAIN429_TLS_CERT} and {@code CHAIN429_TLS_KEY} in {@code environment}; this
+     * harness's own requests then go to {@code https://} and trust what {@code clientTls} trusts.
+     */
+    public static RunningGateway start(String gatewayYaml, String chainsYaml, Map<String, String> environment, SSLContext clientTls)
+            throws Exception {
         Path dir = Files.createTempDirectory("429chain-e2e");
         Path config = Files.createDirectories(dir.resolve("config"));
         Path routes = Files.createDirectories(dir.resolve("routes"));
@@ -48,11 +62,16 @@ public final class RunningGateway implements AutoCloseable {
             Files.copy(Path.of("routes", file), routes.resolve(file));
         }
         Files.writeString(routes.resolve("chains.camel.yaml"), chainsYaml);
-        return start(config, routes, environment);
+        return start(config, routes, environment, clientTls);
     }
 
     /** Boots from existing folders (e.g. the project's shipped config/ and routes/). */
     public static RunningGateway start(Path configDir, Path routesDir, Map<String, String> environment) throws Exception {
+        return start(configDir, routesDir, environment, null);
+    }
+
+    private static RunningGateway start(Path configDir, Path routesDir, Map<String, String> environment, SSLContext clientTls)
+            throws Exception {
         int port = freePort();
         Map<String, String> env = new HashMap<>(environment);
         env.put("CHAIN429_CONFIG_DIR", configDir.toString());
@@ -62,7 +81,7 @@ public final class RunningGateway implements AutoCloseable {
         env.putIfAbsent("CHAIN429_MANAGEMENT_PORT", "0"); // any free port, read back from the running server
         Main main = Gateway.create(RuntimeSettings.resolve(env)).main();
         main.start();
-        return new RunningGateway(main, port);
+        return new RunningGateway(main, port, clientTls);
     }
 
     /** A chains file with one chain per entry: name followed by its comma-separated steps. */
@@ -83,7 +102,7 @@ public final class RunningGateway implements AutoCloseable {
     }
 
     public URI uri(String path) {
-        return URI.create("http://127.0.0.1:" + port + path);
+        return URI.create(scheme + "://127.0.0.1:" + port + path);
     }
 
     /** The operators' server: /health, /metrics, /hawtio. */
@@ -97,7 +116,7 @@ public final class RunningGateway implements AutoCloseable {
     }
 
     public String baseUrl() {
-        return "http://127.0.0.1:" + port + "/v1";
+        return scheme + "://127.0.0.1:" + port + "/v1";
     }
 
     public CamelContext camelContext() {

@@ -21,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 import io.chain429.e2e.ProviderSimulator;
 import io.chain429.e2e.ProviderSimulator.Reply;
 import io.chain429.e2e.ProviderSimulator.StreamScript;
+import io.chain429.e2e.SelfSignedCertificate;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -129,6 +130,35 @@ class PackagedJarIT {
             assertThat(process.exitValue()).isZero();
             assertThat(data.resolve("provider-state.json")).as("state written on the way out").exists();
         }
+    }
+
+    @Test
+    void withACertificateAndKeyTheJarServesHttpsAndSaysSo(@TempDir Path dir) throws Exception {
+        SelfSignedCertificate certificate = SelfSignedCertificate.create(dir, "jar-tls", "RSA");
+        int port = freePort();
+        Process process = start(Path.of("."), "CHAIN429_PORT", String.valueOf(port), "CHAIN429_DATA_DIR", dir.resolve("data").toString(),
+                "CHAIN429_TLS_CERT", certificate.certificate().toString(), "CHAIN429_TLS_KEY", certificate.privateKey().toString());
+        try {
+            HttpClient https = HttpClient.newBuilder().sslContext(certificate.trustingIt()).build();
+            HttpResponse<String> models = waitForAnswer(https, HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + port + "/v1/models")).build());
+            assertThat(models.statusCode()).isEqualTo(200);
+        } finally {
+            process.destroy();
+            assertThat(process.waitFor(20, TimeUnit.SECONDS)).as("stops on SIGTERM").isTrue();
+        }
+        assertThat(Files.readString(logOf(process))).contains("serving 2 chain(s) on https://127.0.0.1:" + port + "/v1");
+    }
+
+    @Test
+    void aMissingTlsKeyFileStopsStartUpWithExitCode2NamingIt(@TempDir Path dir) throws Exception {
+        SelfSignedCertificate certificate = SelfSignedCertificate.create(dir, "jar-tls", "RSA");
+        Path absent = dir.resolve("absent.key");
+        Process process = start(Path.of("."), "CHAIN429_PORT", String.valueOf(freePort()),
+                "CHAIN429_TLS_CERT", certificate.certificate().toString(), "CHAIN429_TLS_KEY", absent.toString());
+
+        assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(process.exitValue()).isEqualTo(2);
+        assertThat(Files.readString(logOf(process))).contains("429chain cannot start: " + absent + ": CHAIN429_TLS_KEY: no such file");
     }
 
     private final Map<Process, Path> logs = new HashMap<>();
