@@ -13,7 +13,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.camel.support.service.ServiceSupport;
 import org.slf4j.Logger;
@@ -36,19 +40,25 @@ public final class RequestLogFile extends ServiceSupport {
 
     public static final String NAME = "requests.log";
     static final int QUEUE_CAPACITY = 10_000;
+    private static final long STOP_WAIT_SECONDS = 10;
     private static final long WARN_EVERY_NANOS = TimeUnit.MINUTES.toNanos(1);
     private static final Logger LOG = LoggerFactory.getLogger(RequestLogFile.class);
-    /** Put after the last line by {@link #doStop()}: the writer writes what came before it, then ends. */
-    private static final String END = new String("end of the request log");
 
     private final Path file;
     private final long maxFileBytes;
     private final int files;
     private final BlockingQueue<String> queue;
     private final AtomicLong dropped = new AtomicLong();
-    private Thread writer;
+    /** True while a drain is submitted or running: a request submits one only when none is. */
+    private final AtomicBoolean draining = new AtomicBoolean();
+    // an executor rather than a thread looping on the queue: when idle it holds no stack of ours
+    private final ExecutorService writer = Executors.newSingleThreadExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "429chain-request-log");
+        thread.setDaemon(true);
+        return thread;
+    });
 
-    // only touched by the writer thread
+    // only touched on the writer thread
     private OutputStream out;
     private long size;
     private long droppedReported;
@@ -74,6 +84,13 @@ public final class RequestLogFile extends ServiceSupport {
         if (!queue.offer(line)) {
             dropped.incrementAndGet();
         }
+        if (draining.compareAndSet(false, true)) {
+            try {
+                writer.execute(this::drain);
+            } catch (RejectedExecutionException stopped) {
+                dropped.incrementAndGet(); // a request finishing after the log was closed
+            }
+        }
     }
 
     /** Lines dropped because the writer could not keep up (or could not write). */
@@ -81,42 +98,35 @@ public final class RequestLogFile extends ServiceSupport {
         return dropped.get();
     }
 
-    @Override
-    protected void doStart() {
-        writer = new Thread(this::writeUntilEnd, "429chain-request-log");
-        writer.setDaemon(true);
-        writer.start();
-    }
-
     /** Writes every line queued so far, then closes the file; gives up after a while on a disk that does not move. */
     @Override
     protected void doStop() throws InterruptedException {
-        if (!queue.offer(END, 10, TimeUnit.SECONDS)) {
-            writer.interrupt();
-        }
-        writer.join(TimeUnit.SECONDS.toMillis(10));
-        if (writer.isAlive()) {
+        writer.execute(() -> {
+            drain();
+            closeFile();
+        });
+        writer.shutdown();
+        if (!writer.awaitTermination(STOP_WAIT_SECONDS, TimeUnit.SECONDS)) {
+            writer.shutdownNow();
             LOG.warn("request log {}: the last lines were not written, the file did not accept them", file);
         }
     }
 
-    private void writeUntilEnd() {
+    /** Writes batches until the queue is empty. */
+    private void drain() {
         List<String> batch = new ArrayList<>();
-        try {
-            while (true) {
-                batch.add(queue.take());
-                queue.drainTo(batch);
-                boolean end = batch.removeIf(line -> line == END); // the marker itself, not a line that reads the same
-                write(batch);
-                batch.clear();
-                if (end) {
+        while (true) {
+            queue.drainTo(batch);
+            if (batch.isEmpty()) {
+                draining.set(false);
+                // a line queued after drainTo found nothing, whose request saw draining still true, is taken here
+                if (queue.isEmpty() || !draining.compareAndSet(false, true)) {
                     return;
                 }
+                continue;
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } finally {
-            closeFile();
+            write(batch);
+            batch.clear();
         }
     }
 
