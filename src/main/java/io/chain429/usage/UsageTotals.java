@@ -18,8 +18,14 @@ import java.util.concurrent.atomic.AtomicReference;
  * each request actually sent to it, an error for each it did not answer with a completion (429, 402, a rejected key,
  * a failure, a rejected request) and for a stream of it that broke after its first token; tokens go to the provider
  * that served.
+ *
+ * <p>A request for a single {@code provider/model} step counts under that step as its chain. The client chooses the
+ * model, so about {@value #MAX_NAMES} names at most are kept per kind; any further one counts under {@value #OTHER}.
  */
 public final class UsageTotals {
+
+    static final int MAX_NAMES = 1_000;
+    static final String OTHER = "(other)";
 
     private final Clock clock;
     private final Map<String, AtomicReference<Tally>> providers = new ConcurrentHashMap<>();
@@ -79,8 +85,12 @@ public final class UsageTotals {
     }
 
     private void add(Map<String, AtomicReference<Tally>> totals, String name, LocalDate today, Counts more) {
-        totals.computeIfAbsent(name, n -> new AtomicReference<>(new Tally(today, Counts.ZERO, Counts.ZERO)))
-                .updateAndGet(tally -> tally.plus(today, more));
+        AtomicReference<Tally> tally = totals.get(name);
+        if (tally == null) {
+            String kept = totals.size() < MAX_NAMES ? name : OTHER;
+            tally = totals.computeIfAbsent(kept, n -> new AtomicReference<>(new Tally(today, Counts.ZERO, Counts.ZERO)));
+        }
+        tally.updateAndGet(current -> current.plus(today, more));
     }
 
     private List<Row> rows(Map<String, AtomicReference<Tally>> totals) {

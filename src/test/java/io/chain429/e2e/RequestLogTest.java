@@ -14,6 +14,7 @@ import java.lang.management.ManagementFactory;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -80,7 +81,7 @@ class RequestLogTest {
     }
 
     /** Five requests; the providers quote the key and the message back in their errors, to tempt a leak. */
-    private void serveEveryKindOfRequest() {
+    private void serveEveryKindOfRequest() throws InterruptedException {
         String quoted = " (key " + KEY + ", you said " + MESSAGE + ")";
         // 1. a success from the first step
         assertThat(chat().statusCode()).isEqualTo(200);
@@ -97,6 +98,16 @@ class RequestLogTest {
         // 5. the first step is cooling down (skipped, not sent); the second's stream is cut after its first token
         second.then(Reply.stream(StreamScript.chat("model-b", "a", "b", "c").cutAfter(2)));
         assertThat(stream().endsWithDone()).isFalse();
+        awaitRequestsFinished();
+    }
+
+    /** A stream's client has its last event before 429chain has recorded the request: wait for that too. */
+    private void awaitRequestsFinished() throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (gateway.camelContext().getInflightRepository().size() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertThat(gateway.camelContext().getInflightRepository().size()).as("requests still in flight").isZero();
     }
 
     private HttpResponse<String> chat() {

@@ -76,6 +76,21 @@ class UsageTotalsTest {
     }
 
     @Test
+    void clientChosenNamesBeyondTheLimitShareOneRow() {
+        UsageTotals totals = new UsageTotals(clock);
+        for (int i = 0; i < UsageTotals.MAX_NAMES + 50; i++) {
+            totals.add(new RequestRecord(now, "a/model-" + i, null, List.of(new RequestRecord.Try("a/model-" + i, "failed", true)),
+                    503, false, null, null, null, 10, null, "anonymous"));
+        }
+
+        List<Row> chains = totals.chains();
+        assertThat(chains).hasSizeLessThanOrEqualTo(UsageTotals.MAX_NAMES + 1);
+        assertThat(chains.stream().mapToLong(row -> row.sinceStart().requests()).sum()).isEqualTo(UsageTotals.MAX_NAMES + 50);
+        assertThat(chains).filteredOn(row -> row.name().equals(UsageTotals.OTHER)).singleElement()
+                .satisfies(row -> assertThat(row.sinceStart().requests()).isGreaterThanOrEqualTo(50));
+    }
+
+    @Test
     void recentRequestsKeepTheNewestFirstUpToTheirCapacity() {
         RecentRequests recent = new RecentRequests(3);
         assertThat(recent.newestFirst()).isEmpty();
