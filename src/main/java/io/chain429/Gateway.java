@@ -39,12 +39,18 @@ import io.chain429.ops.CountRequest;
 import io.chain429.ops.GatewayHealth;
 import io.chain429.ops.ManagementServer;
 import io.chain429.ops.ProviderMBeans;
+import io.chain429.ops.StatsHandler;
+import io.chain429.ops.UsageMBean;
 import io.chain429.security.Authenticate;
 import io.chain429.security.CorsPolicy;
 import io.chain429.security.EnforceClientLimits;
 import io.chain429.security.ServerCertificate;
 import io.chain429.sse.OpenStreams;
 import io.chain429.sse.SseRelay;
+import io.chain429.usage.RecentRequests;
+import io.chain429.usage.RequestLogFile;
+import io.chain429.usage.Usage;
+import io.chain429.usage.UsageTotals;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.VertxOptions;
 import java.net.InetAddress;
@@ -138,6 +144,10 @@ public final class Gateway {
                 .filter(disabled -> !disabled.reason().equals(ProviderMBeans.OPERATOR_REASON))
                 .forEach(disabled -> keyProbe.disabled(disabled.providerId()));
 
+        // each finished request: a line in <dataDir>/requests.log, the recent requests, the usage totals
+        Usage usage = new Usage(new RequestLogFile(settings.dataDir(), settings.requestLog()),
+                new RecentRequests(RecentRequests.DEFAULT_CAPACITY), new UsageTotals(Clock.systemUTC()));
+
         Main main = new Main();
         // Anything Camel-specific a user wants to tune goes in the same file as the CHAIN429_* settings.
         main.setDefaultPropertyPlaceholderLocation("file:" + settings.configDir().resolve("application.properties") + ";optional=true");
@@ -173,7 +183,7 @@ public final class Gateway {
         main.bind("recordCooldown", new RecordCooldown(providers, state, config.settings(), breakers, keyProbe));
         main.bind("writeCompletion", new WriteCompletion(state, availability));
         main.bind("relayStream", new SseRelay(state, breakers, openStreams));
-        main.bind("logRequest", new LogRequest());
+        main.bind("logRequest", new LogRequest(usage, settings.requestLog().console()));
         main.bind("countRequest", new CountRequest(metrics));
         main.bind("writeApiError", new WriteApiError());
         main.bind("listModels", new ListModels(chainRegistry, providers, state));
@@ -193,6 +203,21 @@ public final class Gateway {
                             new GatewayHealth(gate, openStreams, providers, state), metrics,
                             ConsoleCredentials.fromEnvironment(settings.environment()));
                     support.getCamelContext().getRegistry().bind("managementServer", management);
+                    // request log, /v1/stats and the Usage MBean; the log is written until Camel stops (after the routes)
+                    support.getCamelContext().addService(usage.log());
+                    management.serve(new StatsHandler(usage));
+                    UsageMBean usageMBean = new UsageMBean(usage);
+                    support.getCamelContext().addService(new ServiceSupport() {
+                        @Override
+                        protected void doStart() {
+                            usageMBean.start();
+                        }
+
+                        @Override
+                        protected void doStop() {
+                            usageMBean.close();
+                        }
+                    });
                     metrics.gauge("chain429.open.streams", openStreams, OpenStreams::count);
                     ProviderMBeans providerMBeans = new ProviderMBeans(providers, state, keyProbe,
                             ProviderMBeans.openCircuits(chainRegistry, breakers));

@@ -5,10 +5,13 @@ import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Where 429chain listens and where it finds its files. Each value comes from the environment variable of the
@@ -22,6 +25,7 @@ import java.util.function.Function;
  * @param shutdownGrace         how long a graceful shutdown lets requests in flight (streams included) finish
  * @param tls                   the certificate and key the proxy port serves HTTPS with; empty: plain HTTP
  * @param environment the variables {@code ${env:NAME}} in the config files resolve against
+ * @param requestLog  where the per-request log goes and how much of it is kept
  */
 public record RuntimeSettings(
         String host,
@@ -33,7 +37,21 @@ public record RuntimeSettings(
         int maxConcurrentRequests,
         Duration shutdownGrace,
         Optional<TlsFiles> tls,
-        Map<String, String> environment) {
+        Map<String, String> environment,
+        RequestLog requestLog) {
+
+    private static final Pattern SIZE = Pattern.compile("(\\d{1,18})\\s*((?i:KB|MB|GB)?)");
+
+    /**
+     * The request log {@code <dataDir>/requests.log}: rotated when the next line would take it over
+     * {@code maxFileBytes}, keeping {@code files} files in all (the live one included), so it never takes more than
+     * about {@code maxFileBytes × files} of disk.
+     *
+     * @param console whether each line also goes to the console (logger {@code io.chain429.requests})
+     */
+    public record RequestLog(long maxFileBytes, int files, boolean console) {
+        public static final RequestLog DEFAULT = new RequestLog(10L * 1024 * 1024, 5, false);
+    }
 
     public static RuntimeSettings fromEnvironment() {
         return resolve(System.getenv());
@@ -59,7 +77,11 @@ public record RuntimeSettings(
                 positive(lookup, "CHAIN429_MAX_CONCURRENT_REQUESTS", 1024),
                 duration(lookup, "CHAIN429_SHUTDOWN_GRACE", Duration.ofSeconds(30)),
                 tls(lookup),
-                Map.copyOf(env));
+                Map.copyOf(env),
+                new RequestLog(
+                        bytes(lookup, "CHAIN429_REQUEST_LOG_MAX_SIZE", RequestLog.DEFAULT.maxFileBytes()),
+                        positive(lookup, "CHAIN429_REQUEST_LOG_FILES", RequestLog.DEFAULT.files()),
+                        bool(lookup, "CHAIN429_REQUEST_LOG_CONSOLE", RequestLog.DEFAULT.console())));
     }
 
     public Path gatewayConfigFile() {
@@ -93,6 +115,41 @@ public record RuntimeSettings(
         } catch (NumberFormatException e) {
             throw new ConfigException(name, 0, null, "expected a positive whole number, got '" + value + "'");
         }
+    }
+
+    /** {@code 10MB}, {@code 512KB}, {@code 1GB} (powers of 1024) or a plain number of bytes. */
+    private static long bytes(Function<String, String> lookup, String name, long fallback) {
+        String value = lookup.apply(name);
+        if (value == null) {
+            return fallback;
+        }
+        Matcher size = SIZE.matcher(value);
+        if (!size.matches()) {
+            throw new ConfigException(name, 0, null, "expected a size like 10MB, 512KB or 1048576, got '" + value + "'");
+        }
+        int shift = switch (size.group(2).toUpperCase(Locale.ROOT)) {
+            case "KB" -> 10;
+            case "MB" -> 20;
+            case "GB" -> 30;
+            default -> 0;
+        };
+        long number = Long.parseLong(size.group(1));
+        if (number <= 0 || number > Long.MAX_VALUE >> shift) {
+            throw new ConfigException(name, 0, null, "expected a size above 0, got '" + value + "'");
+        }
+        return number << shift;
+    }
+
+    private static boolean bool(Function<String, String> lookup, String name, boolean fallback) {
+        String value = lookup.apply(name);
+        if (value == null) {
+            return fallback;
+        }
+        return switch (value.toLowerCase(Locale.ROOT)) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new ConfigException(name, 0, null, "expected true or false, got '" + value + "'");
+        };
     }
 
     private static Duration duration(Function<String, String> lookup, String name, Duration fallback) {

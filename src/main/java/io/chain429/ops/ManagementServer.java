@@ -9,9 +9,12 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.URI;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import org.eclipse.jetty.ee10.webapp.WebAppContext;
+import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
@@ -27,6 +30,7 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>{@code GET /health}: JSON status, 200 when UP, 503 when DOWN ({@link HealthSource#accepting()} false);</li>
  *   <li>{@code GET /metrics}: the {@link PrometheusMeterRegistry} in Prometheus text format, JVM metrics bound;</li>
+ *   <li>whatever handlers were added with {@link #serve} (e.g. {@code GET /v1/stats}, {@link StatsHandler});</li>
  *   <li>{@code /hawtio}: the Hawtio console (with its Jolokia at {@code /hawtio/jolokia}), only when console
  *       credentials are given; login required.</li>
  * </ul>
@@ -44,6 +48,7 @@ public final class ManagementServer implements AutoCloseable {
     private final PrometheusMeterRegistry registry;
     private final Optional<ConsoleCredentials> console;
     private final Path consoleDir;
+    private final List<Handler> extraHandlers = new ArrayList<>();
 
     private Server server;
     private HawtioConsole hawtio;
@@ -71,6 +76,11 @@ public final class ManagementServer implements AutoCloseable {
     public ManagementServer(String host, int port, HealthSource health, PrometheusMeterRegistry registry,
                             Optional<ConsoleCredentials> console) {
         this(host, port, health, registry, console, Path.of("hawtio"));
+    }
+
+    /** Serves this handler too, next to {@code /health} and {@code /metrics}, with the same (no) login; before start. */
+    public synchronized void serve(Handler handler) {
+        extraHandlers.add(Objects.requireNonNull(handler, "handler"));
     }
 
     /** A registry for {@code /metrics}; the server binds the JVM metrics to it when it starts. */
@@ -101,7 +111,9 @@ public final class ManagementServer implements AutoCloseable {
         jetty.addConnector(connector);
 
         ContextHandlerCollection contexts = new ContextHandlerCollection();
-        contexts.addHandler(new ContextHandler(new OpsHandler(health, registry), "/"));
+        List<Handler> handlers = new ArrayList<>(List.of(new OpsHandler(health, registry)));
+        handlers.addAll(extraHandlers);
+        contexts.addHandler(new ContextHandler(new Handler.Sequence(handlers), "/"));
         if (console.isEmpty()) {
             LOG.warn(CONSOLE_OFF);
         } else if (!HawtioConsole.warAvailable()) {

@@ -63,4 +63,27 @@ class RuntimeSettingsTest {
                 .isInstanceOf(ConfigException.class)
                 .hasMessageStartingWith("CHAIN429_TLS_CERT: is not set but CHAIN429_TLS_KEY=tls/server.key is");
     }
+
+    @Test
+    void theRequestLogKeepsFiveFilesOfTenMegabytesOffTheConsoleUnlessToldOtherwise(@TempDir Path config) throws Exception {
+        assertThat(RuntimeSettings.resolve(Map.of("CHAIN429_CONFIG_DIR", config.toString())).requestLog())
+                .isEqualTo(new RuntimeSettings.RequestLog(10 * 1024 * 1024, 5, false));
+
+        Files.writeString(config.resolve("application.properties"), "CHAIN429_REQUEST_LOG_MAX_SIZE = 512KB\n");
+        RuntimeSettings settings = RuntimeSettings.resolve(Map.of("CHAIN429_CONFIG_DIR", config.toString(),
+                "CHAIN429_REQUEST_LOG_FILES", "2", "CHAIN429_REQUEST_LOG_CONSOLE", "true"));
+
+        assertThat(settings.requestLog()).isEqualTo(new RuntimeSettings.RequestLog(512 * 1024, 2, true));
+        assertThat(RuntimeSettings.resolve(Map.of("CHAIN429_CONFIG_DIR", config.toString(), "CHAIN429_REQUEST_LOG_MAX_SIZE", "4096"))
+                .requestLog().maxFileBytes()).isEqualTo(4096);
+    }
+
+    @Test
+    void aBadRequestLogSizeIsAConfigErrorNamingTheVariable(@TempDir Path empty) {
+        assertThatThrownBy(() -> RuntimeSettings.resolve(Map.of("CHAIN429_CONFIG_DIR", empty.toString(),
+                "CHAIN429_REQUEST_LOG_MAX_SIZE", "10 parsecs")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("CHAIN429_REQUEST_LOG_MAX_SIZE")
+                .hasMessageContaining("'10 parsecs'");
+    }
 }
