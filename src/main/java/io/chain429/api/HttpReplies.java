@@ -2,6 +2,7 @@ package io.chain429.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.ByteBuffer;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 
@@ -15,7 +16,9 @@ final class HttpReplies {
         message.removeHeaders("*");
         message.setHeader(Exchange.HTTP_RESPONSE_CODE, status);
         message.setHeader(Exchange.CONTENT_TYPE, "application/json");
-        message.setBody(Json.bytes(body));
+        // Camel writes a ByteBuffer in one call, with its Content-Length; a byte[] would be converted to an InputStream
+        // that Camel pumps out through blocking reads on worker threads, several thread hand-offs per reply.
+        message.setBody(ByteBuffer.wrap(Json.bytes(body)));
     }
 
     static void error(Message message, int status, OpenAiError error) {

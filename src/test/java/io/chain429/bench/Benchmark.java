@@ -60,6 +60,7 @@ public final class Benchmark {
     private final Path projectRoutes = Path.of(System.getProperty("bench.routes", "routes"));
     private final Path out = Path.of(System.getProperty("bench.out", "target/bench"));
     private final int slices = Integer.getInteger("bench.slices", 3);
+    private final int warmUpRounds = Integer.getInteger("bench.warmUpRounds", 6);
     private final long sliceMillis = Long.getLong("bench.sliceMillis", 1000);
     private final long settleMillis = Long.getLong("bench.settleMillis", 250);
     private final int streams = Integer.getInteger("bench.streams", 1000);
@@ -248,8 +249,10 @@ public final class Benchmark {
         }
 
         void warmUp() {
+            // 429chain's request path runs through a few thousand methods; C2 compiles them over tens of thousands of
+            // requests, and a short warm-up measured the JIT compiler (a third of the CPU) instead of 429chain.
             progress("warming up (JIT of both JVMs, connection pools)...");
-            for (int i = 0; i < 2; i++) {
+            for (int i = 0; i < warmUpRounds; i++) {
                 client.closedLoop(through, chat("direct", false), 16, 0, 1500, Check.OK_200);
                 client.closedLoop(direct, chat("y", false), 16, 0, 500, Check.OK_200);
                 client.closedLoop(through, chat("hop", false), 16, 0, 500, Check.OK_200);
