@@ -12,7 +12,8 @@ import org.apache.camel.Processor;
 /**
  * Decides which chain serves the request from its {@code model}: a chain name; else a single
  * {@code provider/model} step of a configured provider; else the default chain; else 404 {@code model_not_found}.
- * Sets {@link #TARGET} to the endpoint that runs it, and for a single step {@link StartWaterfall#STEPS} too.
+ * For a chain, sets {@link #TARGET} to the chain's route, which names its steps; for a single step, sets
+ * {@link StartWaterfall#STEPS} itself. The API route runs the waterfall next.
  */
 public final class ResolveChain implements Processor {
 
@@ -39,7 +40,6 @@ public final class ResolveChain implements Processor {
         }
         Step step = model == null ? null : Step.parseOrNull(model);
         if (step != null && providers.find(step.providerId()).isPresent()) {
-            exchange.setProperty(TARGET, "direct:waterfall");
             exchange.setProperty(StartWaterfall.CHAIN, model);
             exchange.setProperty(StartWaterfall.STEPS, model);
             return;
