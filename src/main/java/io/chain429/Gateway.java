@@ -128,7 +128,7 @@ public final class Gateway {
         stateFile.load().ifPresent(saved -> state.restore(saved,
                 id -> config.provider(id).flatMap(ProviderConfig::apiKey).map(Secret::masked).orElse("")));
         state.onChange(stateFile::changed);
-        ChainRegistry chainRegistry = new ChainRegistry(chains);
+        ChainRegistry chainRegistry = new ChainRegistry(chains, config.settings().defaultChain());
         StepBreakers breakers = new StepBreakers(config.settings().circuitOpenFor());
         Availability availability = new Availability(state);
         Duration probeAfter = config.settings().keyProbeAfter();
@@ -171,7 +171,7 @@ public final class Gateway {
         main.bind("enforceClientLimits", new EnforceClientLimits(Clock.systemUTC()));
         main.bind("parseChatRequest", new ParseChatRequest());
         main.bind("watchClient", new WatchClient());
-        main.bind("resolveChain", new ResolveChain(chainRegistry, providers, config.settings().defaultChain()));
+        main.bind("resolveChain", new ResolveChain(chainRegistry, providers));
         main.bind("startWaterfall", new StartWaterfall(chainRegistry, providers));
         main.bind("waterfallRouter", new WaterfallRouter(state, availability));
         main.bind("skipUnavailableStep", new SkipUnavailableStep(state, breakers, availability));

@@ -21,12 +21,10 @@ public final class ResolveChain implements Processor {
 
     private final ChainRegistry chains;
     private final ProviderRegistry providers;
-    private final Optional<String> defaultChain;
 
-    public ResolveChain(ChainRegistry chains, ProviderRegistry providers, Optional<String> defaultChain) {
+    public ResolveChain(ChainRegistry chains, ProviderRegistry providers) {
         this.chains = chains;
         this.providers = providers;
-        this.defaultChain = defaultChain;
     }
 
     @Override
@@ -44,7 +42,7 @@ public final class ResolveChain implements Processor {
             exchange.setProperty(StartWaterfall.STEPS, model);
             return;
         }
-        Optional<ChainDefinition> fallback = defaultChain.flatMap(chains::find);
+        Optional<ChainDefinition> fallback = chains.defaultChain();
         if (fallback.isPresent()) {
             exchange.setProperty(TARGET, "direct:" + fallback.get().routeId());
             return;

@@ -54,7 +54,7 @@ public final class ReloadApplier {
             applyProviders(before.config(), after.config());
             reportRestartOnly(before.config(), after.config());
         }
-        applyChains(before.chains(), after.chains());
+        applyChains(before, after);
         reportOtherRoutes(before.otherRoutes(), after.otherRoutes());
     }
 
@@ -83,12 +83,11 @@ public final class ReloadApplier {
                 LOG.warn("provider {} ({}) disabled: {}; its steps will be skipped", provider.id(), provider.type(), reason));
     }
 
-    /** Settings and client keys are read once, by the parts of 429chain built at start-up. */
+    /** Settings (but the default chain) and client keys are read once, by the parts of 429chain built at start-up. */
     private static void reportRestartOnly(GatewayConfig before, GatewayConfig after) {
         Settings was = before.settings();
         Settings is = after.settings();
         Map<String, Function<Settings, Object>> fields = new LinkedHashMap<>();
-        fields.put("defaultChain", Settings::defaultChain);
         fields.put("cooldownDefault", Settings::cooldownDefault);
         fields.put("cooldownPaymentRequired", Settings::cooldownPaymentRequired);
         fields.put("circuitOpenFor", Settings::circuitOpenFor);
@@ -115,7 +114,9 @@ public final class ReloadApplier {
      * then removed chains lose their route. A request that chose its chain just before keeps finding a route: a
      * replaced route's callers wait for the new one (Camel's direct endpoints block briefly for a consumer).
      */
-    private void applyChains(List<ChainDefinition> before, List<ChainDefinition> after) throws Exception {
+    private void applyChains(LiveConfig previous, LiveConfig next) throws Exception {
+        List<ChainDefinition> before = previous.chains();
+        List<ChainDefinition> after = next.chains();
         Map<String, ChainDefinition> was = byName(before);
         Map<String, ChainDefinition> is = byName(after);
         Model model = camel.getCamelContextExtension().getContextPlugin(Model.class);
@@ -128,7 +129,11 @@ public final class ReloadApplier {
                 (old == null ? added : changed).add(chain.name());
             }
         }
-        chains.replace(after);
+        Optional<String> defaultChain = next.config().settings().defaultChain();
+        chains.replace(after, defaultChain);
+        if (!defaultChain.equals(previous.config().settings().defaultChain())) {
+            LOG.info("default chain now {}", defaultChain.orElse("none"));
+        }
         List<String> removed = new ArrayList<>();
         for (ChainDefinition chain : before) {
             if (!is.containsKey(chain.name())) {

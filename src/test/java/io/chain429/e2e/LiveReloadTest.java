@@ -35,8 +35,8 @@ import org.junit.jupiter.api.Test;
 /** Editing the chains or 429chain.yaml of a running gateway: applied without a restart, or refused and logged. */
 class LiveReloadTest {
 
-    /** The issue asks for 2 s; the margin is for this shared, loaded build machine. */
-    private static final Duration APPLIED_WITHIN = Duration.ofSeconds(4);
+    /** What the issue promises; measured ~0.6 s on a loaded 2-core build machine. */
+    private static final Duration APPLIED_WITHIN = Duration.ofSeconds(2);
     private static final List<String> PROJECT_ROUTES = List.of("api.camel.yaml", "waterfall.camel.yaml", "chain-template.camel.yaml");
     private static final String TEN_TOKENS = "one two three four five six seven eight nine ten";
 
@@ -80,7 +80,10 @@ class LiveReloadTest {
     }
 
     @Test
-    void aChainEditAppliesAtOnceWhileAStreamStartedOnTheOldStepsFinishesOnThem() throws Exception {
+    void aChainEditAppliesAtOnceWhileRequestsStartedOnTheOldStepsFinishOnThem() throws Exception {
+        first.then(Reply.json(200, first.completion("model-a")).after(Duration.ofMillis(2500)));
+        CompletableFuture<HttpResponse<String>> slow = CompletableFuture.supplyAsync(() -> gateway.chat("live"));
+        millisUntil(() -> first.requestCount() == 1);
         CompletableFuture<Streamed> open = openSlowStreamOnFirst();
         List<Integer> statuses = new CopyOnWriteArrayList<>();
         AtomicBoolean hammering = new AtomicBoolean(true);
@@ -96,6 +99,9 @@ class LiveReloadTest {
         traffic.get(10, TimeUnit.SECONDS);
 
         assertThat(applied).as("ms until the edit served").isLessThan(APPLIED_WITHIN.toMillis());
+        HttpResponse<String> slowAnswer = slow.get(10, TimeUnit.SECONDS);
+        assertThat(servedBy(slowAnswer)).as("a request in flight during the edit").isEqualTo("first/model-a");
+        assertThat(slowAnswer.body()).contains("hello from first");
         Streamed streamed = open.get(10, TimeUnit.SECONDS);
         assertThat(streamed.header("X-429chain-Provider")).isEqualTo("first/model-a");
         assertThat(streamed.content()).isEqualTo(TEN_TOKENS);
@@ -182,10 +188,31 @@ class LiveReloadTest {
     }
 
     @Test
-    void settingsThatOnlyApplyOnRestartAreNamedWhenTheyChange() throws Exception {
-        write(config, providers(first.baseUrl(), "").replace("version: 1\n", "version: 1\nsettings:\n  cooldownDefault: 5s\n"));
+    void theDefaultChainChangesLiveAndSettingsThatOnlyApplyOnRestartAreNamed() throws Exception {
+        assertThat(gateway.chat("no-such-chain").statusCode()).isEqualTo(404);
+
+        write(config, providers(first.baseUrl(), "").replace("version: 1\n",
+                "version: 1\nsettings:\n  defaultChain: live\n  cooldownDefault: 5s\n"));
 
         awaitLog("settings.cooldownDefault changed: it applies on restart only");
+        assertThat(log.toString()).doesNotContain("settings.defaultChain");
+        assertThat(servedBy(gateway.chat("no-such-chain"))).isEqualTo("first/model-a");
+    }
+
+    @Test
+    void anEditOfRoutesOtherThanChainsIsNamedAsNeedingARestartWhileItsChainsApply() throws Exception {
+        write(chainsFile, chains("live", "second/model-b") + """
+                - route:
+                    id: not-a-chain
+                    from:
+                      uri: direct:not-a-chain
+                      steps:
+                        - log: hello
+                """);
+
+        awaitLog("chains.camel.yaml: routes other than chains (templatedRoute entries of the chain template) changed: they apply on restart only");
+        millisUntil(() -> servedBy(gateway.chat("live")).equals("second/model-b"));
+        assertThat(gateway.camelContext().getRoute("not-a-chain")).isNull();
     }
 
     // ------------------------------------------------------------------------------------------------------ helpers
