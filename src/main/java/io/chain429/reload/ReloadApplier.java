@@ -50,15 +50,16 @@ public final class ReloadApplier {
     }
 
     public void apply(LiveConfig before, LiveConfig after) throws Exception {
+        // the validator hands the same config on when 429chain.yaml was not edited
         if (before.config() != after.config()) {
-            applyProviders(before.config(), after.config());
+            applyProviders(after.config());
             reportRestartOnly(before.config(), after.config());
         }
         applyChains(before, after);
         reportOtherRoutes(before.otherRoutes(), after.otherRoutes());
     }
 
-    private void applyProviders(GatewayConfig before, GatewayConfig after) {
+    private void applyProviders(GatewayConfig after) {
         ProviderRegistry.Changes changes = providers.replace(after);
         // a key rejected with HTTP 401/403 stays disabled "until its configuration changes": it just did
         for (String id : changes.changed()) {

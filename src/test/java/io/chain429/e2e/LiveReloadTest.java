@@ -174,6 +174,18 @@ class LiveReloadTest {
     }
 
     @Test
+    void aProviderWhoseKeyWasRejectedIsTriedAgainOnceItsEntryChanges() throws Exception {
+        first.then(Reply.json(401, "{\"error\":{\"message\":\"invalid api key\"}}"));
+        assertThat(gateway.chat("live").statusCode()).isEqualTo(503);
+        assertThat(gateway.chat("live").statusCode()).as("disabled: skipped").isEqualTo(503);
+
+        write(config, providers(third.baseUrl(), ""));
+
+        millisUntil(() -> gateway.chat("live").statusCode() == 200);
+        assertThat(gateway.chat("live").body()).contains("hello from third");
+    }
+
+    @Test
     void removingAProviderAChainStillUsesIsRefusedNamingTheStep() throws Exception {
         write(config, """
                 version: 1
