@@ -34,6 +34,11 @@ import io.chain429.ratelimit.KeyProbe;
 import io.chain429.ratelimit.RecordCooldown;
 import io.chain429.ratelimit.StateFile;
 import io.chain429.ratelimit.StepBreakers;
+import io.chain429.reload.ChangeWatcher;
+import io.chain429.reload.LiveConfig;
+import io.chain429.reload.LiveReload;
+import io.chain429.reload.ReloadApplier;
+import io.chain429.reload.ReloadValidator;
 import io.chain429.ops.ConsoleCredentials;
 import io.chain429.ops.CountRequest;
 import io.chain429.ops.GatewayHealth;
@@ -63,6 +68,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import org.apache.camel.CamelContext;
 import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.Main;
 import org.apache.camel.main.MainListenerSupport;
@@ -132,9 +138,9 @@ public final class Gateway {
         stateFile.load().ifPresent(saved -> state.restore(saved,
                 id -> config.provider(id).flatMap(ProviderConfig::apiKey).map(Secret::masked).orElse("")));
         state.onChange(stateFile::changed);
-        ChainRegistry chainRegistry = new ChainRegistry(chains);
+        ChainRegistry chainRegistry = new ChainRegistry(chains, config.settings().defaultChain());
         StepBreakers breakers = new StepBreakers(config.settings().circuitOpenFor());
-        Availability availability = new Availability(providers, state);
+        Availability availability = new Availability(state);
         Duration probeAfter = config.settings().keyProbeAfter();
         OpenStreams openStreams = new OpenStreams();
         PrometheusMeterRegistry metrics = ManagementServer.newRegistry();
@@ -147,6 +153,11 @@ public final class Gateway {
         // each finished request: a line in <dataDir>/requests.log, the recent requests, the usage totals
         Usage usage = new Usage(new RequestLogFile(settings.dataDir(), settings.requestLog()),
                 new RecentRequests(RecentRequests.DEFAULT_CAPACITY), new UsageTotals(Clock.systemUTC()));
+        ProviderMBeans providerMBeans = new ProviderMBeans(providers, state, keyProbe,
+                ProviderMBeans.openCircuits(chainRegistry, breakers));
+        ReloadValidator reloadValidator = new ReloadValidator(settings.gatewayConfigFile(), settings.routesDir(),
+                settings.environment(), adapters);
+        LiveConfig served = reloadValidator.initial(config, chains);
 
         Main main = new Main();
         // Anything Camel-specific a user wants to tune goes in the same file as the CHAIN429_* settings.
@@ -154,6 +165,8 @@ public final class Gateway {
         main.addOverrideProperty("camel.main.name", "429chain");
         main.addOverrideProperty("camel.main.routesIncludePattern", "file:" + settings.routesDir() + "/*.yaml");
         main.addOverrideProperty("camel.main.streamCachingEnabled", "false");
+        // Camel's own reloader ignores templatedRoute entries, i.e. the chains: 429chain's LiveReload does it instead
+        main.addOverrideProperty("camel.main.routesReloadEnabled", "false");
         // the graceful drain happens before Camel stops (see shutdownGracefully); what is left after it is cut short
         main.addOverrideProperty("camel.main.shutdownTimeout", "5");
         main.addOverrideProperty("camel.server.enabled", "true");
@@ -173,14 +186,14 @@ public final class Gateway {
         main.bind("enforceClientLimits", new EnforceClientLimits(Clock.systemUTC()));
         main.bind("parseChatRequest", new ParseChatRequest());
         main.bind("watchClient", new WatchClient());
-        main.bind("resolveChain", new ResolveChain(chainRegistry, providers, config.settings().defaultChain()));
-        main.bind("startWaterfall", new StartWaterfall(chainRegistry));
+        main.bind("resolveChain", new ResolveChain(chainRegistry, providers));
+        main.bind("startWaterfall", new StartWaterfall(chainRegistry, providers));
         main.bind("waterfallRouter", new WaterfallRouter(state, availability));
-        main.bind("skipUnavailableStep", new SkipUnavailableStep(providers, state, breakers, availability));
-        main.bind("callProvider", new CallProvider(providers));
-        main.bind("classifyOutcome", new ClassifyOutcome(providers, state));
+        main.bind("skipUnavailableStep", new SkipUnavailableStep(state, breakers, availability));
+        main.bind("callProvider", new CallProvider());
+        main.bind("classifyOutcome", new ClassifyOutcome(state));
         main.bind("classifyFailure", new ClassifyFailure());
-        main.bind("recordCooldown", new RecordCooldown(providers, state, config.settings(), breakers, keyProbe));
+        main.bind("recordCooldown", new RecordCooldown(state, config.settings(), breakers, keyProbe));
         main.bind("writeCompletion", new WriteCompletion(state, availability));
         main.bind("relayStream", new SseRelay(state, breakers, openStreams));
         main.bind("logRequest", new LogRequest(usage, settings.requestLog().console()));
@@ -219,8 +232,6 @@ public final class Gateway {
                         }
                     });
                     metrics.gauge("chain429.open.streams", openStreams, OpenStreams::count);
-                    ProviderMBeans providerMBeans = new ProviderMBeans(providers, state, keyProbe,
-                            ProviderMBeans.openCircuits(chainRegistry, breakers));
                     support.getCamelContext().addService(new ServiceSupport() {
                         @Override
                         protected void doStart() {
@@ -243,6 +254,10 @@ public final class Gateway {
                             management.stop();
                         }
                     });
+                    CamelContext camel = support.getCamelContext();
+                    watch(camel, new LiveReload(settings.gatewayConfigFile(), settings.configDir().resolve("application.properties"),
+                            settings.routesDir(), reloadValidator,
+                            new ReloadApplier(providers, state, providerMBeans, chainRegistry, camel), served));
                     if (!config.settings().corsOrigins().isEmpty()) {
                         support.getCamelContext().addStartupListener((context, alreadyStarted) ->
                                 CorsPolicy.install(context, settings.port(), config.settings().corsOrigins()));
@@ -265,6 +280,27 @@ public final class Gateway {
             }
         });
         return new Gateway(main, gate, settings.shutdownGrace());
+    }
+
+    /** Live reload: watches the config and routes folders until Camel stops. */
+    private static void watch(CamelContext camel, LiveReload reload) {
+        try {
+            ChangeWatcher watcher = new ChangeWatcher(reload.folders(), reload::watches, reload::changed);
+            camel.addService(new ServiceSupport() {
+                @Override
+                protected void doStart() {
+                    watcher.start();
+                }
+
+                @Override
+                protected void doStop() {
+                    watcher.close();
+                }
+            });
+            LOG.info("live reload: watching {} for changes", reload.folders());
+        } catch (Exception e) {
+            LOG.warn("live reload is off (edits apply on restart): cannot watch {}: {}", reload.folders(), e.toString());
+        }
     }
 
     /** Clients from {@code 429chain.yaml}, plus one per key in {@code CHAIN429_API_KEYS} (comma-separated). */

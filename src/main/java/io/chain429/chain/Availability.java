@@ -1,7 +1,6 @@
 package io.chain429.chain;
 
 import io.chain429.config.ProviderConfig;
-import io.chain429.provider.ProviderRegistry;
 import io.chain429.ratelimit.Cooldown;
 import io.chain429.ratelimit.ProviderState;
 import io.chain429.ratelimit.QuotaKey;
@@ -12,11 +11,9 @@ import java.util.stream.Stream;
 /** Whether a step is cooling down, and when a chain whose steps were all out could serve again. */
 public final class Availability {
 
-    private final ProviderRegistry providers;
     private final ProviderState state;
 
-    public Availability(ProviderRegistry providers, ProviderState state) {
-        this.providers = providers;
+    public Availability(ProviderState state) {
         this.state = state;
     }
 
@@ -24,7 +21,9 @@ public final class Availability {
     public Optional<Instant> earliestReset(Waterfall waterfall) {
         Instant now = state.now();
         return Stream.concat(
-                        waterfall.steps().stream().map(this::cooldown).flatMap(Optional::stream).map(Cooldown::until),
+                        waterfall.steps().stream()
+                                .flatMap(step -> waterfall.findProvider(step).flatMap(p -> cooldown(p.config(), step)).stream())
+                                .map(Cooldown::until),
                         waterfall.attempts().stream().map(Attempt::outcome)
                                 .flatMap(o -> o instanceof Outcome.Skipped skipped ? skipped.availableAt().stream() : Stream.empty()))
                 .filter(at -> at.isAfter(now))
@@ -32,8 +31,7 @@ public final class Availability {
     }
 
     /** A step is out while its own quota key cools down, and also while its whole account does. */
-    public Optional<Cooldown> cooldown(Step step) {
-        ProviderConfig provider = providers.get(step.providerId()).config();
+    public Optional<Cooldown> cooldown(ProviderConfig provider, Step step) {
         return state.cooldown(QuotaKey.of(provider, step.model())).or(() -> state.cooldown(new QuotaKey(provider.id(), "*")));
     }
 }

@@ -3,7 +3,6 @@ package io.chain429.chain;
 import io.chain429.api.ClientLink;
 import io.chain429.provider.CallGuard;
 import io.chain429.provider.Provider;
-import io.chain429.provider.ProviderRegistry;
 import io.chain429.provider.UpstreamRequest;
 import java.util.Optional;
 import org.apache.camel.Exchange;
@@ -16,17 +15,11 @@ import org.apache.camel.Processor;
  */
 public final class CallProvider implements Processor {
 
-    private final ProviderRegistry providers;
-
-    public CallProvider(ProviderRegistry providers) {
-        this.providers = providers;
-    }
-
     @Override
     public void process(Exchange exchange) throws Exception {
         Waterfall waterfall = exchange.getProperty(Waterfall.PROPERTY, Waterfall.class);
         Step step = waterfall.currentStep();
-        Provider provider = providers.get(step.providerId());
+        Provider provider = waterfall.provider(step);
         UpstreamRequest request = provider.adapter().prepare(provider.config(), step.model(), waterfall.request().body());
         CallGuard guard = Optional.ofNullable(exchange.getProperty(ClientLink.PROPERTY, CallGuard.class)).orElse(CallGuard.NONE);
         long started = System.nanoTime();

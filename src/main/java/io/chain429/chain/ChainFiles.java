@@ -56,7 +56,8 @@ public final class ChainFiles {
         return List.copyOf(loader.chains.values());
     }
 
-    private static List<Path> yamlFiles(Path dir) {
+    /** The {@code *.yaml} files of the routes folder, in name order. */
+    public static List<Path> yamlFiles(Path dir) {
         try (Stream<Path> files = Files.list(dir)) {
             return files.filter(f -> f.getFileName().toString().endsWith(".yaml") && Files.isRegularFile(f))
                     .sorted(Comparator.comparing(f -> f.getFileName().toString()))
@@ -79,6 +80,11 @@ public final class ChainFiles {
                 }
             }
         }
+    }
+
+    /** Whether an item of a routes file is a chain: {@code - templatedRoute: {routeTemplateRef: chain, ...}}. */
+    public static boolean isChain(Node item) {
+        return chainRoute(item).isPresent();
     }
 
     /** The body of an item {@code - templatedRoute: {routeTemplateRef: chain, ...}}; empty for any other item. */
@@ -105,7 +111,10 @@ public final class ChainFiles {
             throw yaml.error(parametersNode, label + ".parameters.steps", NO_STEPS);
         }
         List<Step> steps = steps(yaml, stepsNode, label + ".parameters.steps");
-        chains.put(name, new ChainDefinition(name, steps, policy(yaml, parameters, label + ".parameters"), yaml.file(), YamlNodes.line(item)));
+        Map<String, String> written = new LinkedHashMap<>();
+        parameters.forEach((parameter, value) -> written.put(parameter, yaml.string(value, label + ".parameters." + parameter)));
+        chains.put(name, new ChainDefinition(name, steps, policy(yaml, parameters, label + ".parameters"), yaml.file(),
+                YamlNodes.line(item), written));
     }
 
     private static ChainPolicy policy(YamlNodes yaml, Map<String, Node> parameters, String path) {

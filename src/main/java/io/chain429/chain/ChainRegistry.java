@@ -7,26 +7,39 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** The chains declared in the routes folder, by name. Replaced as a whole, so readers always see one consistent set. */
+/**
+ * The chains declared in the routes folder, by name, and which of them is the default. Replaced as a whole (at a live
+ * reload), so readers always see one consistent set.
+ */
 public final class ChainRegistry {
 
-    private volatile Map<String, ChainDefinition> chains;
-
-    public ChainRegistry(List<ChainDefinition> chains) {
-        replace(chains);
+    private record Chains(Map<String, ChainDefinition> byName, Optional<String> defaultChain) {
     }
 
-    public void replace(List<ChainDefinition> definitions) {
+    private volatile Chains chains;
+
+    /** @param defaultChain {@code settings.defaultChain}: the chain for a {@code model} that names none */
+    public ChainRegistry(List<ChainDefinition> chains, Optional<String> defaultChain) {
+        replace(chains, defaultChain);
+    }
+
+    public void replace(List<ChainDefinition> definitions, Optional<String> defaultChain) {
         Map<String, ChainDefinition> byName = new LinkedHashMap<>();
         definitions.forEach(chain -> byName.put(chain.name(), chain));
-        this.chains = Collections.unmodifiableMap(byName);
+        this.chains = new Chains(Collections.unmodifiableMap(byName), defaultChain);
     }
 
     public Optional<ChainDefinition> find(String name) {
-        return name == null ? Optional.empty() : Optional.ofNullable(chains.get(name));
+        return name == null ? Optional.empty() : Optional.ofNullable(chains.byName().get(name));
+    }
+
+    /** The default chain; empty when none is set. */
+    public Optional<ChainDefinition> defaultChain() {
+        Chains now = chains;
+        return now.defaultChain().map(now.byName()::get);
     }
 
     public Collection<ChainDefinition> all() {
-        return chains.values();
+        return chains.byName().values();
     }
 }

@@ -1,7 +1,6 @@
 package io.chain429.chain;
 
 import io.chain429.provider.Provider;
-import io.chain429.provider.ProviderRegistry;
 import io.chain429.provider.UpstreamStream;
 import io.chain429.ratelimit.QuotaKey;
 import io.chain429.sse.CommitGate;
@@ -16,11 +15,9 @@ import org.apache.camel.Processor;
  */
 public final class ClassifyOutcome implements Processor {
 
-    private final ProviderRegistry providers;
     private final ProviderState state;
 
-    public ClassifyOutcome(ProviderRegistry providers, ProviderState state) {
-        this.providers = providers;
+    public ClassifyOutcome(ProviderState state) {
         this.state = state;
     }
 
@@ -28,7 +25,7 @@ public final class ClassifyOutcome implements Processor {
     public void process(Exchange exchange) throws Exception {
         Waterfall waterfall = exchange.getProperty(Waterfall.PROPERTY, Waterfall.class);
         Step step = waterfall.currentStep();
-        Provider provider = providers.get(step.providerId());
+        Provider provider = waterfall.provider(step);
         Object answer = exchange.getMessage().getBody();
         java.net.http.HttpHeaders headers = answer instanceof UpstreamStream stream ? stream.headers() : ((UpstreamResponse) answer).headers();
         state.observe(QuotaKey.of(provider.config(), step.model()), provider.adapter().observeLimits(headers, state.now()));

@@ -12,7 +12,8 @@ import org.apache.camel.Processor;
 /**
  * Decides which chain serves the request from its {@code model}: a chain name; else a single
  * {@code provider/model} step of a configured provider; else the default chain; else 404 {@code model_not_found}.
- * Sets {@link #TARGET} to the endpoint that runs it, and for a single step {@link StartWaterfall#STEPS} too.
+ * For a chain, sets {@link #TARGET} to the chain's route, which names its steps; for a single step, sets
+ * {@link StartWaterfall#STEPS} itself. The API route runs the waterfall next.
  */
 public final class ResolveChain implements Processor {
 
@@ -20,12 +21,10 @@ public final class ResolveChain implements Processor {
 
     private final ChainRegistry chains;
     private final ProviderRegistry providers;
-    private final Optional<String> defaultChain;
 
-    public ResolveChain(ChainRegistry chains, ProviderRegistry providers, Optional<String> defaultChain) {
+    public ResolveChain(ChainRegistry chains, ProviderRegistry providers) {
         this.chains = chains;
         this.providers = providers;
-        this.defaultChain = defaultChain;
     }
 
     @Override
@@ -39,12 +38,11 @@ public final class ResolveChain implements Processor {
         }
         Step step = model == null ? null : Step.parseOrNull(model);
         if (step != null && providers.find(step.providerId()).isPresent()) {
-            exchange.setProperty(TARGET, "direct:waterfall");
             exchange.setProperty(StartWaterfall.CHAIN, model);
             exchange.setProperty(StartWaterfall.STEPS, model);
             return;
         }
-        Optional<ChainDefinition> fallback = defaultChain.flatMap(chains::find);
+        Optional<ChainDefinition> fallback = chains.defaultChain();
         if (fallback.isPresent()) {
             exchange.setProperty(TARGET, "direct:" + fallback.get().routeId());
             return;

@@ -1,9 +1,8 @@
 package io.chain429.chain;
 
 import io.chain429.config.ProviderConfig;
-import io.chain429.provider.ProviderRegistry;
+import io.chain429.provider.Provider;
 import io.chain429.ratelimit.Cooldown;
-import io.chain429.ratelimit.ProviderState;
 import io.chain429.ratelimit.ProviderState;
 import io.chain429.ratelimit.QuotaKey;
 import io.chain429.ratelimit.Reservation;
@@ -23,13 +22,11 @@ public final class SkipUnavailableStep implements Processor {
 
     public static final String AVAILABLE = "chain429StepAvailable";
 
-    private final ProviderRegistry providers;
     private final ProviderState state;
     private final StepBreakers breakers;
     private final Availability availability;
 
-    public SkipUnavailableStep(ProviderRegistry providers, ProviderState state, StepBreakers breakers, Availability availability) {
-        this.providers = providers;
+    public SkipUnavailableStep(ProviderState state, StepBreakers breakers, Availability availability) {
         this.state = state;
         this.breakers = breakers;
         this.availability = availability;
@@ -39,7 +36,13 @@ public final class SkipUnavailableStep implements Processor {
     public void process(Exchange exchange) {
         Waterfall waterfall = exchange.getProperty(Waterfall.PROPERTY, Waterfall.class);
         Step step = waterfall.currentStep();
-        ProviderConfig provider = providers.get(step.providerId()).config();
+        Optional<Provider> found = waterfall.findProvider(step);
+        if (found.isEmpty()) {
+            waterfall.record(new Outcome.Skipped("provider removed from the configuration", Optional.empty()), false);
+            exchange.setProperty(AVAILABLE, false);
+            return;
+        }
+        ProviderConfig provider = found.get().config();
         Optional<Outcome.Skipped> skip = reasonToSkip(step, provider);
         if (skip.isEmpty() && !breakers.tryAcquire(step)) {
             skip = Optional.of(new Outcome.Skipped("circuit open after repeated failures", Optional.empty()));
@@ -71,7 +74,7 @@ public final class SkipUnavailableStep implements Processor {
         if (disabled.isPresent()) {
             return Optional.of(new Outcome.Skipped("disabled: " + disabled.get(), Optional.empty()));
         }
-        Optional<Cooldown> cooldown = availability.cooldown(step);
+        Optional<Cooldown> cooldown = availability.cooldown(provider, step);
         return cooldown.map(c -> new Outcome.Skipped("cooling down until " + c.until() + " (" + c.reason() + ")", Optional.of(c.until())));
     }
 }

@@ -1,6 +1,7 @@
 package io.chain429.chain;
 
 import io.chain429.api.ChatRequest;
+import io.chain429.provider.ProviderRegistry;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -20,9 +21,11 @@ public final class StartWaterfall implements Processor {
 
     private final Map<String, List<Step>> parsed = new ConcurrentHashMap<>();
     private final ChainRegistry chains;
+    private final ProviderRegistry providers;
 
-    public StartWaterfall(ChainRegistry chains) {
+    public StartWaterfall(ChainRegistry chains, ProviderRegistry providers) {
         this.chains = chains;
+        this.providers = providers;
     }
 
     @Override
@@ -32,7 +35,8 @@ public final class StartWaterfall implements Processor {
         String chain = exchange.getProperty(CHAIN, String.class);
         // a single provider/model step is no chain: it gets the default policy
         ChainPolicy policy = chains.find(chain).map(ChainDefinition::policy).orElse(ChainPolicy.DEFAULT);
-        exchange.setProperty(Waterfall.PROPERTY, new Waterfall(chain, parsed.computeIfAbsent(steps, StartWaterfall::parse), policy, request));
+        exchange.setProperty(Waterfall.PROPERTY, new Waterfall(chain, parsed.computeIfAbsent(steps, StartWaterfall::parse), policy, request,
+                providers.snapshot()));
     }
 
     /** Steps were validated at start-up (see ChainFiles), so every entry here is well formed. */

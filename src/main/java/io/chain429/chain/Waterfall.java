@@ -2,10 +2,12 @@ package io.chain429.chain;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.chain429.api.ChatRequest;
+import io.chain429.provider.Provider;
 import io.chain429.ratelimit.Reservation;
 import io.chain429.ratelimit.TokenEstimate;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -21,6 +23,7 @@ public final class Waterfall {
     private final List<Step> steps;
     private final ChainPolicy policy;
     private final ChatRequest request;
+    private final Map<String, Provider> providers;
     private final List<Attempt> attempts = new ArrayList<>();
     private int position = -1;
     private int triesOnStep;
@@ -33,11 +36,29 @@ public final class Waterfall {
     private long estimatedTokens = -1;
     private Reservation held;
 
-    public Waterfall(String chainName, List<Step> steps, ChainPolicy policy, ChatRequest request) {
+    /**
+     * @param providers the providers when the request started: a live reload of {@code 429chain.yaml} while it runs
+     *                  changes nothing for it
+     */
+    public Waterfall(String chainName, List<Step> steps, ChainPolicy policy, ChatRequest request, Map<String, Provider> providers) {
         this.chainName = chainName;
         this.steps = steps;
         this.policy = policy;
         this.request = request;
+        this.providers = providers;
+    }
+
+    /**
+     * The step's provider as it was configured when this request started; empty only when a live reload removed it
+     * between the request's choice of chain and the start of its waterfall.
+     */
+    public Optional<Provider> findProvider(Step step) {
+        return Optional.ofNullable(providers.get(step.providerId()));
+    }
+
+    /** The provider of a step that {@link SkipUnavailableStep} let through, hence one that exists. */
+    public Provider provider(Step step) {
+        return findProvider(step).orElseThrow(() -> new IllegalStateException("unknown provider " + step.providerId()));
     }
 
     public ChainPolicy policy() {

@@ -25,6 +25,18 @@ public final class Secret {
         return value.length() <= 8 ? "****" : "****" + value.substring(value.length() - 4);
     }
 
+    /** Keys are compared to tell whether a provider's configuration changed on a live reload. */
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof Secret secret && java.security.MessageDigest.isEqual(
+                value.getBytes(java.nio.charset.StandardCharsets.UTF_8), secret.value.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    @Override
+    public int hashCode() {
+        return value.hashCode();
+    }
+
     @Override
     public String toString() {
         return masked();

@@ -6,7 +6,6 @@ import io.chain429.chain.Step;
 import io.chain429.config.ProviderConfig;
 import io.chain429.config.ProviderConfig.Limits;
 import io.chain429.config.Secret;
-import io.chain429.provider.Provider;
 import io.chain429.provider.ProviderRegistry;
 import io.chain429.ratelimit.Cooldown;
 import io.chain429.ratelimit.KeyProbe;
@@ -51,7 +50,8 @@ import org.slf4j.LoggerFactory;
  * server) and any JMX client:
  * <ul>
  *   <li>{@code io.chain429:type=Provider,name=<id>} ({@link ProviderMXBean}), one per configured provider, with
- *       the operations {@code resetCooldowns()}, {@code disable()}, {@code enable()} and {@code probeNow()};</li>
+ *       the operations {@code resetCooldowns()}, {@code disable()}, {@code enable()} and {@code probeNow()};
+ *       {@link #providersChanged()} follows a live reload of the providers;</li>
  *   <li>{@code io.chain429:type=QuotaKey,provider=<id>,bucket=<bucket>} ({@link QuotaKeyMXBean}), one per quota key
  *       the state knows (see {@link #refresh()}), with {@code resetCooldown()}. A value with a character other than
  *       letters, digits, {@code -}, {@code _} and {@code .} is quoted ({@link ObjectName#quote}): the account bucket is
@@ -97,6 +97,8 @@ public final class ProviderMBeans implements AutoCloseable {
 
     private final Set<ObjectName> registered = new HashSet<>();
     private final Map<QuotaKey, ObjectName> quotaKeys = new LinkedHashMap<>();
+    /** The configuration each registered provider MBean shows, by provider id. */
+    private final Map<String, ProviderConfig> providerViews = new LinkedHashMap<>();
     /** Names someone else holds: warned about once, retried quietly at each refresh. */
     private final Set<ObjectName> taken = new HashSet<>();
     private ScheduledExecutorService timer;
@@ -164,10 +166,7 @@ public final class ProviderMBeans implements AutoCloseable {
             throw new IllegalStateException("provider MBeans already started");
         }
         started = true;
-        for (Provider provider : providers.all()) {
-            register(providerName(provider.id()), new Described(new ProviderView(provider.config()), ProviderMXBean.class));
-        }
-        refresh();
+        providersChanged();
         if (!refreshEvery.isZero() && !refreshEvery.isNegative()) {
             timer = Executors.newSingleThreadScheduledExecutor(runnable -> {
                 Thread thread = new Thread(runnable, THREAD_NAME);
@@ -179,6 +178,33 @@ public final class ProviderMBeans implements AutoCloseable {
         }
         LOG.info("JMX: {} provider MBean(s) and {} quota key MBean(s) under {}:*", providers.all().size(),
                 quotaKeys.size(), DOMAIN);
+    }
+
+    /**
+     * Makes the provider MBeans match the providers now configured: a removed provider's MBean (and its quota keys')
+     * goes away, an added provider's appears, a changed provider's shows its new configuration. Does nothing before
+     * {@link #start()} or after {@link #close()}.
+     */
+    public synchronized void providersChanged() {
+        if (!started) {
+            return;
+        }
+        Map<String, ProviderConfig> current = new LinkedHashMap<>();
+        providers.all().forEach(provider -> current.put(provider.id(), provider.config()));
+        providerViews.entrySet().removeIf(view -> {
+            if (view.getValue().equals(current.get(view.getKey()))) {
+                return false;
+            }
+            unregister(providerName(view.getKey()));
+            return true;
+        });
+        current.forEach((id, config) -> {
+            if (!providerViews.containsKey(id)
+                    && register(providerName(id), new Described(new ProviderView(config), ProviderMXBean.class))) {
+                providerViews.put(id, config);
+            }
+        });
+        refresh();
     }
 
     /**
@@ -224,6 +250,7 @@ public final class ProviderMBeans implements AutoCloseable {
             unregister(name);
         }
         quotaKeys.clear();
+        providerViews.clear();
         taken.clear();
     }
 

@@ -6,7 +6,6 @@ import io.chain429.chain.Waterfall;
 import io.chain429.config.GatewayConfig.Settings;
 import io.chain429.config.ProviderConfig;
 import io.chain429.config.Secret;
-import io.chain429.provider.ProviderRegistry;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 
@@ -18,14 +17,12 @@ import org.apache.camel.Processor;
  */
 public final class RecordCooldown implements Processor {
 
-    private final ProviderRegistry providers;
     private final ProviderState state;
     private final Settings settings;
     private final StepBreakers breakers;
     private final KeyProbe keyProbe;
 
-    public RecordCooldown(ProviderRegistry providers, ProviderState state, Settings settings, StepBreakers breakers, KeyProbe keyProbe) {
-        this.providers = providers;
+    public RecordCooldown(ProviderState state, Settings settings, StepBreakers breakers, KeyProbe keyProbe) {
         this.state = state;
         this.settings = settings;
         this.breakers = breakers;
@@ -47,7 +44,7 @@ public final class RecordCooldown implements Processor {
     public void process(Exchange exchange) {
         Waterfall waterfall = exchange.getProperty(Waterfall.PROPERTY, Waterfall.class);
         Step step = waterfall.currentStep();
-        ProviderConfig provider = providers.get(step.providerId()).config();
+        ProviderConfig provider = waterfall.provider(step).config();
         Outcome outcome = waterfall.lastOutcome().orElseThrow();
         recordHealth(step, outcome);
         if (!(outcome instanceof Outcome.Streaming)) {

@@ -62,7 +62,9 @@ class ChainFilesTest {
         assertThat(chains).containsExactly(new ChainDefinition("default", List.of(
                 new Step("groq", "llama-3.1-8b-instant"),
                 new Step("openrouter", "meta-llama/llama-3.3-70b-instruct:free"),
-                new Step("demo", "echo")), ChainPolicy.DEFAULT, routes.resolve("chains.yaml").toString(), 15));
+                new Step("demo", "echo")), ChainPolicy.DEFAULT, routes.resolve("chains.yaml").toString(), 15,
+                java.util.Map.of("name", "default",
+                        "steps", "groq/llama-3.1-8b-instant, openrouter/meta-llama/llama-3.3-70b-instruct:free ,demo/echo,")));
     }
 
     @Test

@@ -271,8 +271,8 @@ class ProviderMBeansTest {
         Step stepA = new Step("fast", "model-a");
         ChainRegistry chains = new ChainRegistry(List.of(
                 new ChainDefinition("main", List.of(stepA, new Step("fast", "model-b"), new Step("whole", "m")),
-                        ChainPolicy.DEFAULT, "chains.camel.yaml", 1),
-                new ChainDefinition("other", List.of(stepA), ChainPolicy.DEFAULT, "chains.camel.yaml", 9)));
+                        ChainPolicy.DEFAULT, "chains.camel.yaml", 1, java.util.Map.of()),
+                new ChainDefinition("other", List.of(stepA), ChainPolicy.DEFAULT, "chains.camel.yaml", 9, java.util.Map.of())), Optional.empty());
         ProviderMBeans mbeans = start(new ProviderMBeans(registry, state, keyProbe,
                 ProviderMBeans.openCircuits(chains, breakers), server, NO_BACKGROUND_REFRESH));
         ObjectName fast = ProviderMBeans.providerName("fast");
