@@ -1,0 +1,177 @@
+package io.chain429.e2e;
+
+import static io.chain429.e2e.RunningGateway.chains;
+import static io.chain429.e2e.RunningGateway.json;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.chain429.e2e.ProviderSimulator.Reply;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Two replicas of 429chain sharing provider state through one real Redis. */
+class SharedStateTest {
+
+    private RedisServer redis;
+    private ProviderSimulator first;
+    private ProviderSimulator second;
+    private final List<AutoCloseable> replicas = new ArrayList<>();
+
+    @BeforeEach
+    void start() throws Exception {
+        redis = RedisServer.start();
+        first = new ProviderSimulator("first");
+        second = new ProviderSimulator("second");
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        for (AutoCloseable replica : replicas) {
+            replica.close();
+        }
+        first.close();
+        second.close();
+        redis.close();
+    }
+
+    private String gatewayYaml(String firstExtras) {
+        return """
+                version: 1
+                settings:
+                  state: redis
+                  redis: {url: "${env:CHAIN429_REDIS_URL}", permitLease: 2s}
+                providers:
+                  - id: first
+                    type: openai-compatible
+                    baseUrl: %s
+                %s
+                  - id: second
+                    type: openai-compatible
+                    baseUrl: %s
+                """.formatted(first.baseUrl(), firstExtras, second.baseUrl());
+    }
+
+    private RunningGateway replica(String firstExtras) throws Exception {
+        RunningGateway gateway = RunningGateway.start(gatewayYaml(firstExtras), chains("duo", "first/model-a, second/model-b"),
+                Map.of("CHAIN429_REDIS_URL", redis.url()));
+        replicas.add(gateway);
+        await("the replica reaches Redis", () -> redisUp(gateway));
+        return gateway;
+    }
+
+    @Test
+    void aRateLimitSeenByOneReplicaMakesTheOtherSkipThatStep() throws Exception {
+        RunningGateway a = replica("");
+        RunningGateway b = replica("");
+        first.then(Reply.json(429, "{}").withHeader("retry-after", "30"));
+
+        HttpResponse<String> servedByA = a.chat("duo");
+        assertThat(servedByA.headers().firstValue("X-429chain-Provider")).hasValue("second/model-b");
+        await("B learns of the cooldown", () -> cooling(b, "first"));
+
+        HttpResponse<String> servedByB = b.chat("duo");
+        assertThat(servedByB.headers().firstValue("X-429chain-Provider")).hasValue("second/model-b");
+        assertThat(servedByB.headers().firstValue("X-429chain-Attempts")).as("B skipped first without asking it").hasValue("1");
+        assertThat(first.requestCount()).isEqualTo(1);
+        assertThat(redis.command("PTTL 429chain:cooldown:first/model-a")).as("the cooldown ends by Redis TTL")
+                .matches(":\\d+").satisfies(ttl -> assertThat(Long.parseLong(ttl.substring(1))).isBetween(20_000L, 30_000L));
+    }
+
+    @Test
+    void aConcurrencyLimitOfTwoHoldsAcrossBothReplicasUnderFiftyParallelRequests() throws Exception {
+        RunningGateway a = replica("    limits: {concurrency: 2}");
+        RunningGateway b = replica("    limits: {concurrency: 2}");
+        first.always(Reply.json(200, first.completion("model-a")).after(Duration.ofMillis(200)));
+        second.always(Reply.json(200, second.completion("model-b")).after(Duration.ofMillis(200)));
+
+        ExecutorService clients = Executors.newFixedThreadPool(50);
+        List<Future<HttpResponse<String>>> responses = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            RunningGateway replica = i % 2 == 0 ? a : b;
+            responses.add(clients.submit(() -> replica.chat("duo")));
+        }
+        int servedByFirst = 0;
+        for (Future<HttpResponse<String>> response : responses) {
+            HttpResponse<String> done = response.get();
+            assertThat(done.statusCode()).isEqualTo(200);
+            servedByFirst += done.headers().firstValue("X-429chain-Provider").orElseThrow().equals("first/model-a") ? 1 : 0;
+        }
+        clients.shutdown();
+
+        assertThat(first.maxConcurrentRequests()).as("never more than 2 at once across both replicas").isLessThanOrEqualTo(2);
+        assertThat(servedByFirst).as("the limited step still did its share").isGreaterThan(0);
+        assertThat(servedByFirst + second.requestCount()).isEqualTo(50);
+        await("every permit is released in Redis", () -> command("ZCARD 429chain:usage:first/model-a:permits").equals(":0"));
+    }
+
+    @Test
+    void withRedisStoppedBothReplicasKeepServingAndAfterItsRestartTheyShareAgain() throws Exception {
+        RunningGateway a = replica("");
+        RunningGateway b = replica("");
+
+        redis.stop();
+        await("A notices Redis is gone", () -> !redisUp(a));
+        first.then(Reply.json(429, "{}").withHeader("retry-after", "60"));
+        HttpResponse<String> servedByA = a.chat("duo");
+        HttpResponse<String> servedByB = b.chat("duo");
+        assertThat(servedByA.statusCode()).isEqualTo(200);
+        assertThat(servedByB.statusCode()).isEqualTo(200);
+        assertThat(servedByA.headers().firstValue("X-429chain-Provider")).as("A's 429 waterfalls").hasValue("second/model-b");
+        assertThat(servedByB.headers().firstValue("X-429chain-Provider")).as("B could not hear of it").hasValue("first/model-a");
+        String metrics = a.getManagement("/metrics").body();
+        assertThat(metrics).contains("chain429_state_backend_up{backend=\"redis\"} 0.0");
+
+        redis.restart();
+        await("both replicas are back on Redis", () -> redisUp(a) && redisUp(b));
+        await("B learns what A learnt while Redis was away", () -> cooling(b, "first"));
+        HttpResponse<String> afterRestart = b.chat("duo");
+        assertThat(afterRestart.headers().firstValue("X-429chain-Provider")).hasValue("second/model-b");
+        assertThat(afterRestart.headers().firstValue("X-429chain-Attempts")).hasValue("1");
+        assertThat(a.getManagement("/metrics").body()).contains("chain429_state_backend_up{backend=\"redis\"} 1.0");
+    }
+
+    private String command(String inline) {
+        try {
+            return redis.command(inline);
+        } catch (java.io.IOException e) {
+            return e.toString();
+        }
+    }
+
+    private static boolean redisUp(RunningGateway gateway) {
+        return json(gateway.getManagement("/health")).path("stateBackend").path("up").asBoolean();
+    }
+
+    private static boolean cooling(RunningGateway gateway, String provider) {
+        for (var p : json(gateway.get("/v1/ratelimits")).path("data")) {
+            if (p.path("id").asText().equals(provider)) {
+                for (var key : p.path("quotaKeys")) {
+                    if (!key.path("cooldown").isNull() && !key.path("cooldown").isMissingNode()) {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
+    }
+
+    /** Waits for something that happens asynchronously (pub/sub, reconnection), generously: the machine is shared. */
+    static void await(String what, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting until " + what);
+            }
+            Thread.sleep(50);
+        }
+    }
+}
