@@ -140,7 +140,7 @@ public final class RedisLink implements StateBackendHealth, AutoCloseable {
         return address;
     }
 
-    /** How many times a decision fell back to local state because Redis did not answer. */
+    /** How many decisions and writes were made on this replica's state alone because Redis did not answer. */
     @Override
     public long fallbacks() {
         return fallbacks.get();
@@ -170,10 +170,14 @@ public final class RedisLink implements StateBackendHealth, AutoCloseable {
         }
     }
 
-    /** Sends without waiting (writes nobody waits for); a failure only marks Redis as down. */
+    /**
+     * Sends without waiting (writes nobody waits for); a failure only marks Redis as down. While Redis is away the
+     * write stays in this replica's view (counted as a fallback) and reaches Redis with the resynchronisation.
+     */
     public void send(Consumer<RedisAsyncCommands<String, String>> send) {
         StatefulRedisConnection<String, String> current = connection;
         if (!up || current == null) {
+            fallbacks.incrementAndGet();
             return;
         }
         try {

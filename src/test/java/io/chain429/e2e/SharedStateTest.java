@@ -129,6 +129,7 @@ class SharedStateTest {
         assertThat(servedByB.headers().firstValue("X-429chain-Provider")).as("B could not hear of it").hasValue("first/model-a");
         String metrics = a.getManagement("/metrics").body();
         assertThat(metrics).contains("chain429_state_backend_up{backend=\"redis\"} 0.0");
+        assertThat(metrics).containsPattern("chain429_state_backend_fallbacks_total\\{backend=\"redis\"} [1-9]");
 
         redis.restart();
         await("both replicas are back on Redis", () -> redisUp(a) && redisUp(b));
@@ -137,6 +138,57 @@ class SharedStateTest {
         assertThat(afterRestart.headers().firstValue("X-429chain-Provider")).hasValue("second/model-b");
         assertThat(afterRestart.headers().firstValue("X-429chain-Attempts")).hasValue("1");
         assertThat(a.getManagement("/metrics").body()).contains("chain429_state_backend_up{backend=\"redis\"} 1.0");
+    }
+
+    @Test
+    void aClientLimitCountsRequestsOnEveryReplica() throws Exception {
+        String yaml = gatewayYaml("").replace("providers:", """
+                  clientLimits: {rpm: 3}
+                clients:
+                  - id: webapp
+                    key: ${env:WEBAPP_KEY}
+                providers:""");
+        Map<String, String> env = Map.of("CHAIN429_REDIS_URL", redis.url(), "WEBAPP_KEY", "client-key-for-the-redis-test");
+        RunningGateway a = RunningGateway.start(yaml, chains("duo", "first/model-a, second/model-b"), env);
+        replicas.add(a);
+        RunningGateway b = RunningGateway.start(yaml, chains("duo", "first/model-a, second/model-b"), env);
+        replicas.add(b);
+        await("both replicas reach Redis", () -> redisUp(a) && redisUp(b));
+        String body = "{\"model\":\"duo\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+
+        List<Integer> statuses = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            statuses.add((i % 2 == 0 ? a : b).post("/v1/chat/completions", body, "Authorization", "Bearer client-key-for-the-redis-test").statusCode());
+        }
+        HttpResponse<String> fifth = a.post("/v1/chat/completions", body, "Authorization", "Bearer client-key-for-the-redis-test");
+
+        assertThat(statuses).containsExactly(200, 200, 200, 429);
+        assertThat(fifth.statusCode()).isEqualTo(429);
+        assertThat(json(fifth).path("error").path("code").asText()).isEqualTo("rate_limit_exceeded");
+        assertThat(fifth.headers().firstValue("Retry-After")).isPresent();
+        assertThat(first.requestCount()).as("the refused requests reached no provider").isEqualTo(3);
+    }
+
+    @Test
+    void aKilledReplicasPermitComesBackAfterItsLease() throws Exception {
+        RunningGateway a = replica("    limits: {concurrency: 1}");
+        ReplicaProcess b = ReplicaProcess.start(gatewayYaml("    limits: {concurrency: 1}"), chains("duo", "first/model-a, second/model-b"),
+                Map.of("CHAIN429_REDIS_URL", redis.url()));
+        replicas.add(b);
+        first.then(Reply.json(200, first.completion("model-a")).after(Duration.ofSeconds(60)));
+        java.net.http.HttpClient.newHttpClient().sendAsync(java.net.http.HttpRequest.newBuilder(b.uri("/v1/chat/completions"))
+                        .header("Content-Type", "application/json")
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"model\":\"duo\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}")).build(),
+                java.net.http.HttpResponse.BodyHandlers.discarding());
+        await("B's request holds the only permit", () -> first.requestCount() == 1);
+        assertThat(a.chat("duo").headers().firstValue("X-429chain-Provider")).as("A respects B's permit").hasValue("second/model-b");
+
+        b.kill();
+        long killedAt = System.nanoTime();
+        await("A gets the permit once B's lease ran out", () ->
+                a.chat("duo").headers().firstValue("X-429chain-Provider").orElseThrow().equals("first/model-a"));
+        assertThat(Duration.ofNanos(System.nanoTime() - killedAt)).as("within the 2 s lease, plus the machine's slack")
+                .isLessThan(Duration.ofSeconds(10));
     }
 
     private String command(String inline) {
