@@ -19,18 +19,24 @@ public final class RedisServer implements AutoCloseable {
 
     private final int port;
     private final Path dir;
+    private final List<String> options;
     private Process process;
 
-    private RedisServer(int port, Path dir) {
+    private RedisServer(int port, Path dir, List<String> options) {
         this.port = port;
         this.dir = dir;
+        this.options = options;
     }
 
-    /** Starts on a free port; redis-server cannot be given port 0, so a port lost to a race is simply tried again. */
-    public static RedisServer start() throws Exception {
+    /**
+     * Starts on a free port; redis-server cannot be given port 0, so a port lost to a race is simply tried again.
+     *
+     * @param options more redis-server options, e.g. {@code --requirepass secret}
+     */
+    public static RedisServer start(String... options) throws Exception {
         Path dir = Files.createTempDirectory("429chain-redis-test");
         for (int attempt = 0; ; attempt++) {
-            RedisServer redis = new RedisServer(freePort(), dir);
+            RedisServer redis = new RedisServer(freePort(), dir, List.of(options));
             try {
                 redis.restart();
                 return redis;
@@ -48,8 +54,10 @@ public final class RedisServer implements AutoCloseable {
 
     /** Starts (again) on the same port, empty. */
     public void restart() throws Exception {
-        process = new ProcessBuilder(List.of("redis-server", "--port", String.valueOf(port), "--bind", "127.0.0.1",
-                "--save", "", "--appendonly", "no", "--dir", dir.toString()))
+        List<String> command = new java.util.ArrayList<>(List.of("redis-server", "--port", String.valueOf(port), "--bind", "127.0.0.1",
+                "--save", "", "--appendonly", "no", "--dir", dir.toString()));
+        command.addAll(options);
+        process = new ProcessBuilder(command)
                 .redirectErrorStream(true).redirectOutput(dir.resolve("redis-" + port + ".log").toFile()).start();
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (System.nanoTime() < deadline) {
@@ -87,7 +95,8 @@ public final class RedisServer implements AutoCloseable {
 
     private boolean pings() {
         try {
-            return command("PING").equals("+PONG");
+            String answer = command("PING");
+            return answer.equals("+PONG") || answer.startsWith("-NOAUTH"); // answering, password or not
         } catch (IOException notYet) {
             return false;
         }

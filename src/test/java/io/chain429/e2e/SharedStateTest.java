@@ -191,6 +191,24 @@ class SharedStateTest {
                 .isLessThan(Duration.ofSeconds(10));
     }
 
+    @Test
+    void aPasswordProtectedRedisIsReachedAndItsPasswordShownNowhere() throws Exception {
+        redis.close();
+        redis = RedisServer.start("--requirepass", "redis-pass-0987-secret");
+        String url = redis.url().replace("redis://", "redis://:redis-pass-0987-secret@");
+        RunningGateway gateway = RunningGateway.start(gatewayYaml(""), chains("duo", "first/model-a, second/model-b"),
+                Map.of("CHAIN429_REDIS_URL", url));
+        replicas.add(gateway);
+
+        await("the replica logs in to Redis", () -> redisUp(gateway));
+        assertThat(gateway.chat("duo").statusCode()).isEqualTo(200);
+        String everything = gateway.getManagement("/health").body() + gateway.getManagement("/metrics").body()
+                + gateway.get("/v1/ratelimits").body()
+                + java.lang.management.ManagementFactory.getPlatformMBeanServer().getAttribute(
+                        new javax.management.ObjectName("io.chain429:type=StateBackend"), "Address");
+        assertThat(everything).doesNotContain("redis-pass-0987-secret").doesNotContain("0987");
+    }
+
     private String command(String inline) {
         try {
             return redis.command(inline);
