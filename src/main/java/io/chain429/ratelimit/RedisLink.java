@@ -13,6 +13,7 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.protocol.ProtocolVersion;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.resource.ClientResources;
@@ -74,7 +75,7 @@ public final class RedisLink implements StateBackendHealth, AutoCloseable {
     public RedisLink(StateBackend backend) {
         this.address = backend.describe();
         RedisURI uri = RedisURI.create(backend.redisUrl().orElseThrow().reveal());
-        uri.setTimeout(COMMAND_TIMEOUT);
+        uri.setTimeout(Duration.ofSeconds(3)); // the connection handshake; commands have their own, shorter timeout
         // Redis coming back is noticed within 2 s (Lettuce's default backoff grows to 30 s); two I/O threads are plenty
         // for two connections
         this.resources = DefaultClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(2)
@@ -83,6 +84,8 @@ public final class RedisLink implements StateBackendHealth, AutoCloseable {
         this.client = RedisClient.create(resources, uri);
         client.setOptions(ClientOptions.builder()
                 .autoReconnect(true)
+                // RESP2: Lettuce's RESP3 handshake timed out on a fresh JVM's first connection, and nothing here needs RESP3
+                .protocolVersion(ProtocolVersion.RESP2)
                 // queueing commands while disconnected would make requests wait for Redis: fail them at once instead
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                 .timeoutOptions(TimeoutOptions.enabled(COMMAND_TIMEOUT))
@@ -249,7 +252,11 @@ public final class RedisLink implements StateBackendHealth, AutoCloseable {
     }
 
     private void lost(RuntimeException e) {
-        lastError = e.getClass().getSimpleName() + ": " + e.getMessage();
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        lastError = e.getClass().getSimpleName() + ": " + e.getMessage() + (root == e ? "" : " (" + root + ")");
         if (up) {
             up = false;
             LOG.warn("shared state: Redis at {} is unreachable ({}); serving on this replica's own state until it returns",
