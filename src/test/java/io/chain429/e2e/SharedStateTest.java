@@ -114,6 +114,41 @@ class SharedStateTest {
     }
 
     @Test
+    void aConfiguredRequestsPerMinuteIsCountedAcrossReplicas() throws Exception {
+        RunningGateway a = replica("    limits: {rpm: 2}");
+        RunningGateway b = replica("    limits: {rpm: 2}");
+
+        List<String> servedBy = new ArrayList<>();
+        for (RunningGateway replica : List.of(a, b, a, b)) {
+            servedBy.add(replica.chat("duo").headers().firstValue("X-429chain-Provider").orElseThrow());
+        }
+
+        assertThat(servedBy).containsExactly("first/model-a", "first/model-a", "second/model-b", "second/model-b");
+        assertThat(first.requestCount()).isEqualTo(2);
+    }
+
+    @Test
+    void whatAProviderReportedToOneReplicaGuidesTheOther() throws Exception {
+        RunningGateway a = replica("");
+        RunningGateway b = replica("");
+        first.then(Reply.json(200, first.completion("model-a"))
+                .withHeader("x-ratelimit-limit-tokens", "6000")
+                .withHeader("x-ratelimit-remaining-tokens", "300")
+                .withHeader("x-ratelimit-reset-tokens", "30s"));
+        a.chat("duo");
+        await("B learns what first reported", () -> json(b.get("/v1/ratelimits")).toString().contains("\"remaining\":300"));
+
+        HttpResponse<String> big = b.post("/v1/chat/completions",
+                "{\"model\":\"duo\",\"max_tokens\":1000,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+        HttpResponse<String> small = b.post("/v1/chat/completions",
+                "{\"model\":\"duo\",\"max_tokens\":50,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+
+        assertThat(big.headers().firstValue("X-429chain-Provider")).as("300 tokens left cannot cover it").hasValue("second/model-b");
+        assertThat(big.headers().firstValue("X-429chain-Attempts")).hasValue("1");
+        assertThat(small.headers().firstValue("X-429chain-Provider")).hasValue("first/model-a");
+    }
+
+    @Test
     void withRedisStoppedBothReplicasKeepServingAndAfterItsRestartTheyShareAgain() throws Exception {
         RunningGateway a = replica("");
         RunningGateway b = replica("");
