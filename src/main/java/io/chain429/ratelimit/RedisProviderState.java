@@ -132,13 +132,14 @@ public final class RedisProviderState implements ProviderState {
         if (observations.isEmpty()) {
             return;
         }
-        ObjectNode message = message("observe", key);
-        ArrayNode list = message.putArray("observations");
-        observations.forEach(o -> list.add(toJson(o)));
+        // kept in Redis as long as the longest-lived of these figures holds
         long keepMillis = observations.stream().mapToLong(o -> KeyUsage.validUntil(o).toEpochMilli()).max().orElse(0) - now().toEpochMilli();
         if (keepMillis <= 0) {
             return;
         }
+        ObjectNode message = message("observe", key);
+        ArrayNode list = message.putArray("observations");
+        observations.forEach(o -> list.add(toJson(o)));
         redis.send(async -> {
             Map<String, String> fields = new java.util.HashMap<>();
             observations.forEach(o -> fields.put(o.dimension().toString(), toJson(o).toString()));
