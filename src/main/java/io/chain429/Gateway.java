@@ -27,11 +27,16 @@ import io.chain429.config.GatewayConfig;
 import io.chain429.config.ProviderConfig;
 import io.chain429.config.RuntimeSettings;
 import io.chain429.config.Secret;
+import io.chain429.config.StateBackend;
 import io.chain429.provider.AdapterRegistry;
 import io.chain429.provider.ProviderRegistry;
 import io.chain429.ratelimit.EmbeddedProviderState;
 import io.chain429.ratelimit.KeyProbe;
+import io.chain429.ratelimit.ProviderState;
+import io.chain429.ratelimit.RedisLink;
+import io.chain429.ratelimit.RedisProviderState;
 import io.chain429.ratelimit.RecordCooldown;
+import io.chain429.ratelimit.StateBackendHealth;
 import io.chain429.ratelimit.StateFile;
 import io.chain429.ratelimit.StepBreakers;
 import io.chain429.reload.ChangeWatcher;
@@ -44,11 +49,13 @@ import io.chain429.ops.CountRequest;
 import io.chain429.ops.GatewayHealth;
 import io.chain429.ops.ManagementServer;
 import io.chain429.ops.ProviderMBeans;
+import io.chain429.ops.StateBackendMBean;
 import io.chain429.ops.StatsHandler;
 import io.chain429.ops.UsageMBean;
 import io.chain429.security.Authenticate;
 import io.chain429.security.CorsPolicy;
 import io.chain429.security.EnforceClientLimits;
+import io.chain429.security.RedisClientCounts;
 import io.chain429.security.ServerCertificate;
 import io.chain429.sse.OpenStreams;
 import io.chain429.sse.SseRelay;
@@ -133,11 +140,20 @@ public final class Gateway {
         guardExposure(settings, clients, tls.isPresent());
 
         ProviderRegistry providers = new ProviderRegistry(config, adapters);
-        EmbeddedProviderState state = new EmbeddedProviderState(Clock.systemUTC());
-        StateFile stateFile = new StateFile(settings.dataDir(), state::snapshot);
-        stateFile.load().ifPresent(saved -> state.restore(saved,
-                id -> config.provider(id).flatMap(ProviderConfig::apiKey).map(Secret::masked).orElse("")));
-        state.onChange(stateFile::changed);
+        EmbeddedProviderState embedded = new EmbeddedProviderState(Clock.systemUTC());
+        StateFile stateFile = new StateFile(settings.dataDir(), embedded::snapshot);
+        // settings.state: redis — the embedded state becomes this replica's view of the state Redis shares, and Redis
+        // (not the state file) keeps it across restarts
+        StateBackend backend = config.settings().stateBackend();
+        Optional<RedisLink> redis = backend.kind() == StateBackend.Kind.REDIS ? Optional.of(new RedisLink(backend)) : Optional.empty();
+        ProviderState state = redis.<ProviderState>map(link -> new RedisProviderState(embedded, link, backend.permitLease())).orElse(embedded);
+        if (redis.isEmpty()) {
+            stateFile.load().ifPresent(saved -> embedded.restore(saved,
+                    id -> config.provider(id).flatMap(ProviderConfig::apiKey).map(Secret::masked).orElse("")));
+            embedded.onChange(stateFile::changed);
+        }
+        StateBackendHealth backendHealth = redis.<StateBackendHealth>map(link -> link).orElse(StateBackendHealth.EMBEDDED);
+        LOG.info("provider state: {}", redis.map(link -> "shared through Redis at " + link.address()).orElse("embedded, kept in " + settings.dataDir()));
         ChainRegistry chainRegistry = new ChainRegistry(chains, config.settings().defaultChain());
         StepBreakers breakers = new StepBreakers(config.settings().circuitOpenFor());
         Availability availability = new Availability(state);
@@ -183,7 +199,8 @@ public final class Gateway {
         ShutdownGate gate = new ShutdownGate();
         main.bind("shutdownGate", gate);
         main.bind("authenticate", new Authenticate(clients, config.settings().clientLimits()));
-        main.bind("enforceClientLimits", new EnforceClientLimits(Clock.systemUTC()));
+        main.bind("enforceClientLimits", redis.map(link -> new EnforceClientLimits(Clock.systemUTC(), new RedisClientCounts(link)))
+                .orElseGet(() -> new EnforceClientLimits(Clock.systemUTC())));
         main.bind("parseChatRequest", new ParseChatRequest());
         main.bind("watchClient", new WatchClient());
         main.bind("resolveChain", new ResolveChain(chainRegistry, providers));
@@ -210,10 +227,36 @@ public final class Gateway {
                 support.getCamelContext().getCamelContextExtension().getContextPlugin(Model.class)
                         .addModelLifecycleStrategy(new ChainRouteIds());
                 try {
-                    support.getCamelContext().addService(stateFile); // writes the latest state when Camel stops
+                    StateBackendMBean backendMBean = new StateBackendMBean(backendHealth, metrics);
+                    support.getCamelContext().addService(new ServiceSupport() {
+                        @Override
+                        protected void doStart() {
+                            backendMBean.start();
+                        }
+
+                        @Override
+                        protected void doStop() {
+                            backendMBean.close();
+                        }
+                    });
+                    if (redis.isPresent()) {
+                        support.getCamelContext().addService(new ServiceSupport() {
+                            @Override
+                            protected void doStart() {
+                                redis.get().start();
+                            }
+
+                            @Override
+                            protected void doStop() {
+                                redis.get().close();
+                            }
+                        });
+                    } else {
+                        support.getCamelContext().addService(stateFile); // writes the latest state when Camel stops
+                    }
                     ManagementServer management = new ManagementServer(
                             settings.environment().getOrDefault("CHAIN429_MANAGEMENT_HOST", "127.0.0.1"), settings.managementPort(),
-                            new GatewayHealth(gate, openStreams, providers, state), metrics,
+                            new GatewayHealth(gate, openStreams, providers, state, backendHealth), metrics,
                             ConsoleCredentials.fromEnvironment(settings.environment()));
                     support.getCamelContext().getRegistry().bind("managementServer", management);
                     // request log, /v1/stats and the Usage MBean; the log is written until Camel stops (after the routes)

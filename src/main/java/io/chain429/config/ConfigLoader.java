@@ -27,12 +27,15 @@ import org.snakeyaml.engine.v2.nodes.SequenceNode;
 public final class ConfigLoader {
 
     private static final List<String> ROOT_FIELDS = List.of("version", "settings", "providers", "clients");
-    private static final List<String> SETTINGS_FIELDS = List.of("defaultChain", "cooldownDefault", "cooldownPaymentRequired", "circuitOpenFor", "keyProbeAfter", "clientLimits", "corsOrigins");
+    private static final List<String> SETTINGS_FIELDS = List.of("defaultChain", "cooldownDefault", "cooldownPaymentRequired", "circuitOpenFor", "keyProbeAfter", "clientLimits", "corsOrigins", "state", "redis");
     private static final List<String> PROVIDER_FIELDS =
             List.of("id", "type", "baseUrl", "apiKey", "quotaScope", "limits", "timeouts");
     private static final List<String> LIMIT_FIELDS = List.of("rpm", "rpd", "tpm", "tpd", "concurrency", "maxCompletionTokens");
     private static final List<String> TIMEOUT_FIELDS = List.of("connect", "firstByte", "firstToken", "idle", "total");
 
+    private static final List<String> STATE_KINDS = List.of("embedded", "redis");
+    private static final List<String> REDIS_FIELDS = List.of("url", "permitLease");
+    private static final Pattern REDIS_URL = Pattern.compile("rediss?://\\S+");
     private static final List<String> CLIENT_FIELDS = List.of("id", "key", "limits");
     private static final List<String> CLIENT_LIMIT_FIELDS = List.of("rpm", "tpd");
     private static final Pattern ORIGIN = Pattern.compile("https?://[^/\\s]+");
@@ -99,7 +102,45 @@ public final class ConfigLoader {
                 optional(fields, path, "circuitOpenFor", defaults.circuitOpenFor(), this::positiveDuration),
                 optional(fields, path, "keyProbeAfter", defaults.keyProbeAfter(), this::positiveDuration),
                 optional(fields, path, "clientLimits", defaults.clientLimits(), this::clientLimits),
-                optional(fields, path, "corsOrigins", defaults.corsOrigins(), this::origins));
+                optional(fields, path, "corsOrigins", defaults.corsOrigins(), this::origins),
+                stateBackend(fields, node, path));
+    }
+
+    /** {@code state: embedded|redis}; Redis needs {@code redis.url}, whose password comes from the environment. */
+    private StateBackend stateBackend(Map<String, Node> fields, Node settings, String path) {
+        String kind = optional(fields, path, "state", "embedded", (n, f) -> {
+            String text = yaml.string(n, f);
+            if (!STATE_KINDS.contains(text)) {
+                throw yaml.error(n, f, "expected embedded or redis, got '" + text + "'" + YamlNodes.didYouMean(text, STATE_KINDS));
+            }
+            return text;
+        });
+        if (kind.equals("embedded")) {
+            return StateBackend.EMBEDDED;
+        }
+        String redisPath = YamlNodes.path(path, "redis");
+        Node redis = fields.get("redis");
+        if (redis == null) {
+            throw yaml.error(settings, redisPath, "is required with state: redis — e.g. redis: {url: \"${env:CHAIN429_REDIS_URL}\"}");
+        }
+        Map<String, Node> redisFields = yaml.fields(yaml.mapping(redis, redisPath), redisPath, REDIS_FIELDS);
+        Node urlNode = required(redisFields, redis, redisPath, "url");
+        String urlPath = YamlNodes.path(redisPath, "url");
+        String url = substituteEnv(urlNode, urlPath, yaml.string(urlNode, urlPath).strip());
+        if (!REDIS_URL.matcher(url).matches() || !hasHost(url)) {
+            // the URL may carry a password: it is not repeated
+            throw yaml.error(urlNode, urlPath, "expected a redis:// or rediss:// URL such as redis://:password@host:6379");
+        }
+        return new StateBackend(StateBackend.Kind.REDIS, Optional.of(Secret.of(url)),
+                optional(redisFields, redisPath, "permitLease", StateBackend.DEFAULT_PERMIT_LEASE, this::positiveDuration));
+    }
+
+    private static boolean hasHost(String url) {
+        try {
+            return new URI(url).getHost() != null;
+        } catch (URISyntaxException e) {
+            return false;
+        }
     }
 
     private List<ProviderConfig> providers(Node node) {

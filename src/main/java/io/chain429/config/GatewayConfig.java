@@ -21,11 +21,12 @@ public record GatewayConfig(Settings settings, List<ProviderConfig> providers, L
      *                                (then backing off, doubling up to an hour)
      * @param clientLimits            every client's limits, unless its own entry says otherwise
      * @param corsOrigins             browser origins allowed to call the API (none by default)
+     * @param stateBackend            where provider state lives: this process, or Redis shared by several replicas
      */
     public record Settings(Optional<String> defaultChain, Duration cooldownDefault, Duration cooldownPaymentRequired,
                            Duration circuitOpenFor, Duration keyProbeAfter, ClientConfig.ClientLimits clientLimits,
-                           List<String> corsOrigins) {
+                           List<String> corsOrigins, StateBackend stateBackend) {
         public static final Settings DEFAULT = new Settings(Optional.empty(), Duration.ofSeconds(60), Duration.ofMinutes(5),
-                Duration.ofSeconds(30), Duration.ofMinutes(1), ClientConfig.ClientLimits.NONE, List.of());
+                Duration.ofSeconds(30), Duration.ofMinutes(1), ClientConfig.ClientLimits.NONE, List.of(), StateBackend.EMBEDDED);
     }
 }

@@ -4,6 +4,7 @@ import io.chain429.api.ShutdownGate;
 import io.chain429.provider.Provider;
 import io.chain429.provider.ProviderRegistry;
 import io.chain429.ratelimit.ProviderState;
+import io.chain429.ratelimit.StateBackendHealth;
 import io.chain429.ratelimit.StateSnapshot;
 import io.chain429.sse.OpenStreams;
 import java.util.Set;
@@ -16,12 +17,20 @@ public final class GatewayHealth implements HealthSource {
     private final OpenStreams openStreams;
     private final ProviderRegistry providers;
     private final ProviderState state;
+    private final StateBackendHealth backend;
 
-    public GatewayHealth(ShutdownGate gate, OpenStreams openStreams, ProviderRegistry providers, ProviderState state) {
+    public GatewayHealth(ShutdownGate gate, OpenStreams openStreams, ProviderRegistry providers, ProviderState state,
+                         StateBackendHealth backend) {
         this.gate = gate;
         this.openStreams = openStreams;
         this.providers = providers;
         this.state = state;
+        this.backend = backend;
+    }
+
+    @Override
+    public StateBackendHealth stateBackend() {
+        return backend;
     }
 
     @Override

@@ -69,6 +69,12 @@ final class HealthReport {
         } else {
             body.putNull("providers");
         }
+        try {
+            io.chain429.ratelimit.StateBackendHealth backend = source.stateBackend();
+            body.putObject("stateBackend").put("type", backend.type()).put("up", backend.up());
+        } catch (RuntimeException e) {
+            body.putNull("stateBackend");
+        }
         if (error != null) {
             body.put("error", error);
         }

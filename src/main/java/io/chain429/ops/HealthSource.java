@@ -15,6 +15,11 @@ public interface HealthSource {
     /** Whether the proxy accepts new requests; {@code false} makes {@code /health} answer 503 with status DOWN. */
     boolean accepting();
 
+    /** Where provider state lives and whether it answers; Redis being away does not make the replica DOWN. */
+    default io.chain429.ratelimit.StateBackendHealth stateBackend() {
+        return io.chain429.ratelimit.StateBackendHealth.EMBEDDED;
+    }
+
     /**
      * @param enabled  providers a request may go to now
      * @param cooling  providers whose every key is cooling down

@@ -115,6 +115,35 @@ public final class EmbeddedProviderState implements ProviderState {
         return usage(key).admit(limits, estimatedTokens, now());
     }
 
+    /** The provider's last word on this key refuses the request (nothing is reserved). */
+    Optional<Refused> refusedByProvider(QuotaKey key, long estimatedTokens) {
+        return usage(key).refusedByProvider(estimatedTokens, now());
+    }
+
+    /** {@code limits} less the windows the provider reports on itself. */
+    Limits counted(QuotaKey key, Limits limits) {
+        return usage(key).counted(limits, now());
+    }
+
+    /** Cooldowns in force now, to hand to Redis after it was unreachable. */
+    Map<QuotaKey, Cooldown> cooldownsInForce() {
+        Instant now = now();
+        Map<QuotaKey, Cooldown> inForce = new java.util.HashMap<>();
+        cooldowns.forEach((key, cooldown) -> {
+            if (cooldown.until().isAfter(now)) {
+                inForce.put(key, cooldown);
+            }
+        });
+        return inForce;
+    }
+
+    /** The latest observation per dimension of every key, to hand to Redis after it was unreachable. */
+    Map<QuotaKey, List<LimitObservation>> observations() {
+        Map<QuotaKey, List<LimitObservation>> all = new java.util.HashMap<>();
+        usage.forEach((key, keyUsage) -> all.put(key, keyUsage.snapshot(Optional.empty(), now()).observed()));
+        return all;
+    }
+
     @Override
     public void settle(Reservation reservation, long tokensUsed) {
         if (reservation.settle()) {

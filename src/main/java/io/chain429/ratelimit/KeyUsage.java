@@ -66,6 +66,21 @@ final class KeyUsage {
         return new Admitted(new Reservation(key, estimatedTokens));
     }
 
+    /** The provider's own word alone, without reserving anything: the check shared state makes before its round trip. */
+    synchronized Optional<Refused> refusedByProvider(long estimatedTokens, Instant now) {
+        return reportedRefusal(estimatedTokens, now);
+    }
+
+    /** The configured windows the provider does not report on, which must be counted (here or in Redis). */
+    synchronized Limits counted(Limits limits, Instant now) {
+        return new Limits(
+                reports(Dimension.Unit.REQUESTS, Dimension.Window.MINUTE, now) ? null : limits.rpm(),
+                reports(Dimension.Unit.REQUESTS, Dimension.Window.DAY, now) ? null : limits.rpd(),
+                reports(Dimension.Unit.TOKENS, Dimension.Window.MINUTE, now) ? null : limits.tpm(),
+                reports(Dimension.Unit.TOKENS, Dimension.Window.DAY, now) ? null : limits.tpd(),
+                limits.concurrency(), limits.maxCompletionTokens());
+    }
+
     /** Releases the permit and replaces the estimate by what was really used, when the provider said. */
     synchronized void settle(Reservation reservation, long tokensUsed, Instant now) {
         inFlight = Math.max(0, inFlight - 1);

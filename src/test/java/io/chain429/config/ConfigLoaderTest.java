@@ -70,7 +70,7 @@ class ConfigLoaderTest {
 
         assertThat(config.file()).isEqualTo(configFile().toString());
         assertThat(config.settings()).isEqualTo(new Settings(Optional.of("fast_1"), Duration.ofSeconds(90), Duration.ofHours(1), Duration.ofSeconds(30), Duration.ofMinutes(1),
-                ClientConfig.ClientLimits.NONE, List.of()));
+                ClientConfig.ClientLimits.NONE, List.of(), StateBackend.EMBEDDED));
         assertThat(config.providers()).hasSize(2);
 
         ProviderConfig groq = config.providers().get(0);
@@ -418,6 +418,58 @@ class ConfigLoaderTest {
                 """);
 
         assertError(e, 3, "settings.defaultChain", "expected a chain name of lower-case letters");
+    }
+
+    @Test
+    void readsARedisStateBackendWithItsUrlFromTheEnvironment() throws IOException {
+        GatewayConfig config = load("""
+                version: 1
+                settings:
+                  state: redis
+                  redis: {url: "${env:CHAIN429_REDIS_URL}", permitLease: 10s}
+                providers: []
+                """, Map.of("CHAIN429_REDIS_URL", "rediss://:s3cret-pass@cache.internal:6380/0"));
+
+        StateBackend backend = config.settings().stateBackend();
+        assertThat(backend.kind()).isEqualTo(StateBackend.Kind.REDIS);
+        assertThat(backend.redisUrl()).map(Secret::reveal).contains("rediss://:s3cret-pass@cache.internal:6380/0");
+        assertThat(backend.permitLease()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(backend.describe()).isEqualTo("rediss://cache.internal:6380").doesNotContain("s3cret");
+    }
+
+    @Test
+    void theStateIsEmbeddedByDefault() throws IOException {
+        assertThat(load("version: 1\nproviders: []\n", Map.of()).settings().stateBackend()).isEqualTo(StateBackend.EMBEDDED);
+    }
+
+    @Test
+    void rejectsAnUnknownStateWithASuggestion() throws IOException {
+        ConfigException e = failure("version: 1\nsettings:\n  state: rediss\nproviders: []\n");
+
+        assertError(e, 3, "settings.state", "expected embedded or redis, got 'rediss' (did you mean 'redis'?)");
+    }
+
+    @Test
+    void redisStateNeedsItsUrl() throws IOException {
+        assertError(failure("version: 1\nsettings:\n  state: redis\nproviders: []\n"), 3, "settings.redis", "is required with state: redis");
+        assertError(failure("version: 1\nsettings:\n  state: redis\n  redis: {}\nproviders: []\n"), 4, "settings.redis.url", "is required");
+        assertError(failure("version: 1\nsettings:\n  state: redis\n  redis: {url: \"${env:CHAIN429_REDIS_URL}\"}\nproviders: []\n"),
+                4, "settings.redis.url", "environment variable CHAIN429_REDIS_URL is not set");
+    }
+
+    @Test
+    void rejectsAUrlThatIsNotRedisWithoutRepeatingIt() throws IOException {
+        ConfigException e = failure("version: 1\nsettings:\n  state: redis\n  redis:\n    url: http://:hunter2@cache:6379\nproviders: []\n");
+
+        assertError(e, 5, "settings.redis.url", "expected a redis:// or rediss:// URL");
+        assertThat(e.getMessage()).doesNotContain("hunter2");
+    }
+
+    @Test
+    void suggestsTheRedisFieldAnUnknownOneWasMeantToBe() throws IOException {
+        ConfigException e = failure("version: 1\nsettings:\n  state: redis\n  redis:\n    ulr: redis://cache\nproviders: []\n");
+
+        assertError(e, 5, "settings.redis.ulr", "did you mean 'url'?");
     }
 
     @Test

@@ -738,16 +738,10 @@ class FuzzTest {
     }
 
     private static long busyThreads() {
-        return busyThreadNames().size();
+        return BusyThreads.count();
     }
 
-    /** Threads other than the test's that are inside 429chain's request path. */
     private static List<String> busyThreadNames() {
-        return Thread.getAllStackTraces().entrySet().stream()
-                .filter(e -> e.getKey() != Thread.currentThread())
-                .filter(e -> Arrays.stream(e.getValue()).anyMatch(frame ->
-                        frame.getClassName().startsWith("io.chain429.") && !frame.getClassName().startsWith("io.chain429.e2e.")))
-                .map(e -> e.getKey().getName() + " " + Arrays.toString(Arrays.copyOf(e.getValue(), Math.min(8, e.getValue().length))))
-                .toList();
+        return BusyThreads.list();
     }
 }

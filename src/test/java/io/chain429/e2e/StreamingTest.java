@@ -302,13 +302,8 @@ class StreamingTest {
         assertThat(busyThreads()).as("no thread still working for a client that left").isZero();
     }
 
-    /** Threads other than this test's that are inside 429chain's request path. */
     private static long busyThreads() {
-        return Thread.getAllStackTraces().entrySet().stream()
-                .filter(e -> e.getKey() != Thread.currentThread())
-                .filter(e -> java.util.Arrays.stream(e.getValue()).anyMatch(frame ->
-                        frame.getClassName().startsWith("io.chain429.") && !frame.getClassName().startsWith("io.chain429.e2e.")))
-                .count();
+        return BusyThreads.count();
     }
 
     private static void sleep(long millis) {

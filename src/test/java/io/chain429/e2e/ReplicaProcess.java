@@ -1,0 +1,98 @@
+package io.chain429.e2e;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A 429chain replica in a JVM of its own (this test's classpath, {@code io.chain429.App}), so that a test can kill it
+ * the way a crash would: no shutdown, nothing released.
+ */
+final class ReplicaProcess implements AutoCloseable {
+
+    private static final List<String> PROJECT_ROUTES = List.of("api.camel.yaml", "waterfall.camel.yaml", "chain-template.camel.yaml");
+
+    private final Process process;
+    private final int port;
+    private final Path log;
+
+    private ReplicaProcess(Process process, int port, Path log) {
+        this.process = process;
+        this.port = port;
+        this.log = log;
+    }
+
+    static ReplicaProcess start(String gatewayYaml, String chainsYaml, Map<String, String> environment) throws Exception {
+        Path dir = Files.createTempDirectory("429chain-redis-replica");
+        Path config = Files.createDirectories(dir.resolve("config"));
+        Path routes = Files.createDirectories(dir.resolve("routes"));
+        Files.writeString(config.resolve("429chain.yaml"), gatewayYaml);
+        for (String file : PROJECT_ROUTES) {
+            Files.copy(Path.of("routes", file), routes.resolve(file));
+        }
+        Files.writeString(routes.resolve("chains.camel.yaml"), chainsYaml);
+        int port = freePort();
+        Path log = dir.resolve("replica.log");
+        ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m", "-cp", System.getProperty("java.class.path"), "io.chain429.App")
+                .directory(dir.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
+        builder.environment().putAll(environment);
+        builder.environment().put("CHAIN429_CONFIG_DIR", config.toString());
+        builder.environment().put("CHAIN429_ROUTES_DIR", routes.toString());
+        builder.environment().put("CHAIN429_DATA_DIR", Files.createDirectories(dir.resolve("data")).toString());
+        builder.environment().put("CHAIN429_PORT", String.valueOf(port));
+        builder.environment().put("CHAIN429_MANAGEMENT_PORT", "0");
+        ReplicaProcess replica = new ReplicaProcess(builder.start(), port, log);
+        replica.awaitReady();
+        return replica;
+    }
+
+    URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + port + path);
+    }
+
+    /** SIGKILL: the replica gets no chance to release anything. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly().waitFor();
+    }
+
+    private void awaitReady() throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("the replica exited during start-up:\n" + Files.readString(log));
+            }
+            try {
+                if (http.send(HttpRequest.newBuilder(uri("/v1/models")).build(), HttpResponse.BodyHandlers.discarding()).statusCode() == 200
+                        && Files.readString(log).contains("is reachable")) {
+                    return;
+                }
+            } catch (IOException notYet) {
+                // not listening yet
+            }
+            Thread.sleep(100);
+        }
+        kill();
+        throw new IllegalStateException("the replica did not start; see " + log);
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        kill();
+    }
+}
