@@ -196,7 +196,12 @@ public final class RunningGateway implements AutoCloseable {
 
     /** Posts a request and reads the streamed answer event by event, noting when each arrives. */
     public Streamed stream(String body) {
-        HttpRequest request = HttpRequest.newBuilder(uri("/v1/chat/completions"))
+        return stream(uri("/v1/chat/completions"), body);
+    }
+
+    /** {@link #stream(String)} sent to another address, e.g. a reverse proxy in front of this gateway. */
+    public Streamed stream(URI target, String body) {
+        HttpRequest request = HttpRequest.newBuilder(target)
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body))
                 .build();
