@@ -191,8 +191,9 @@ public final class Gateway {
         // HTTPS: the proxy port takes Camel's global SSL parameters, set from the certificate below (beforeConfigure)
         tls.ifPresent(certificate -> main.addOverrideProperty("camel.server.useGlobalSslContextParameters", "true"));
 
-        // Camel runs each request on a Vert.x worker thread, and a stream holds its thread until it ends: the pool
-        // bounds how many requests are served at once. Streams may outlast Vert.x's blocked-thread warning.
+        // Camel runs each request on a Vert.x worker thread (virtual on Java 24+, see RequestThreads), and a stream holds
+        // its thread until it ends: the pool bounds how many requests are served at once. Streams may outlast Vert.x's
+        // blocked-thread warning.
         main.bind("vertxOptions", new VertxOptions()
                 .setWorkerPoolSize(settings.maxConcurrentRequests())
                 .setMaxWorkerExecuteTime(TimeUnit.HOURS.toNanos(1)));
