@@ -1,7 +1,9 @@
 package io.chain429.api;
 
 import io.chain429.provider.CallGuard;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
 
 /**
  * The connection to the client of one request. When the client goes away, whatever upstream call is in flight for
@@ -13,16 +15,26 @@ public final class ClientLink implements CallGuard {
     public static final String PROPERTY = "chain429Client";
 
     private final HttpServerResponse response;
+    private final boolean http2;
     private volatile boolean gone;
     private volatile Runnable abort = () -> { };
 
-    public ClientLink(HttpServerResponse response) {
-        this.response = response;
+    public ClientLink(HttpServerRequest request) {
+        this.response = request.response();
+        this.http2 = request.version() == HttpVersion.HTTP_2;
         response.closeHandler(closed -> leave());
     }
 
     public HttpServerResponse response() {
         return response;
+    }
+
+    /**
+     * Whether the client speaks HTTP/2 (e.g. after an h2c upgrade): connection-specific headers such as
+     * {@code Connection} are forbidden there, and strict clients reject a response that carries one.
+     */
+    public boolean http2() {
+        return http2;
     }
 
     public boolean gone() {

@@ -9,6 +9,6 @@ public final class WatchClient implements Processor {
 
     @Override
     public void process(Exchange exchange) {
-        exchange.setProperty(ClientLink.PROPERTY, new ClientLink(exchange.getIn(HttpMessage.class).getResponse()));
+        exchange.setProperty(ClientLink.PROPERTY, new ClientLink(exchange.getIn(HttpMessage.class).getRequest()));
     }
 }

@@ -5,6 +5,7 @@ import io.chain429.api.Json;
 import io.chain429.api.OpenAiError;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.RoutingContext;
 import java.util.Objects;
 import org.apache.camel.CamelContext;
@@ -97,7 +98,8 @@ public final class HttpServerErrors {
         node.put("code", error.code());
         // headers already set stay (CORS headers, for one): a browser must be able to read the error too
         response.setStatusCode(status).putHeader("Content-Type", "application/json");
-        if (close && !ctx.request().isEnded()) {
+        // (HTTP/2 has no Connection header: strict clients reject a response carrying one, and a stream is reset instead)
+        if (close && !ctx.request().isEnded() && ctx.request().version() != HttpVersion.HTTP_2) {
             // the rest of the refused body is never read: the connection cannot carry another request
             response.putHeader("Connection", "close");
         }

@@ -94,7 +94,9 @@ public final class SseRelay implements Processor {
             response.setStatusCode(200).setChunked(true);
             response.putHeader("Content-Type", "text/event-stream");
             response.putHeader("Cache-Control", "no-cache");
-            response.putHeader("Connection", "keep-alive");
+            if (!client.http2()) {
+                response.putHeader("Connection", "keep-alive");
+            }
             response.putHeader("X-Accel-Buffering", "no");
             response.putHeader("X-429chain-Provider", served.step().toString());
             response.putHeader("X-429chain-Attempts", String.valueOf(waterfall.sentCount()));
