@@ -67,7 +67,7 @@ public final class Benchmark {
     private final int rounds = Integer.getInteger("bench.rounds", 10);
     private final int longEvents = Integer.getInteger("bench.streamEvents", 60);
     private final int longIntervalMillis = Integer.getInteger("bench.streamIntervalMillis", 100);
-    private final String gatewayXmx = System.getProperty("bench.gatewayXmx", "512m");
+    private final String gatewayXmx = System.getProperty("bench.gatewayXmx", "256m");
     private final int maxConcurrentRequests = streams + 100;
 
     private final StringBuilder report = new StringBuilder();
