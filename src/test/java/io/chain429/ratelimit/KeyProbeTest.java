@@ -11,7 +11,9 @@ import io.chain429.config.Secret;
 import io.chain429.e2e.ProviderSimulator;
 import io.chain429.e2e.ProviderSimulator.Reply;
 import io.chain429.provider.AdapterRegistry;
+import io.chain429.provider.ProviderClients;
 import io.chain429.provider.ProviderRegistry;
+import io.vertx.core.Vertx;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
@@ -36,6 +38,7 @@ class KeyProbeTest {
     private ProviderSimulator simulator;
     private Arrivals arrivals;
     private final EmbeddedProviderState state = new EmbeddedProviderState(Clock.systemUTC());
+    private final Vertx vertx = Vertx.vertx();
     private KeyProbe probe;
 
     @BeforeEach
@@ -51,6 +54,7 @@ class KeyProbeTest {
         }
         arrivals.close();
         simulator.close();
+        vertx.close();
     }
 
     @Test
@@ -184,7 +188,7 @@ class KeyProbeTest {
 
     private KeyProbe start(ProviderConfig provider) {
         GatewayConfig config = new GatewayConfig(GatewayConfig.Settings.DEFAULT, List.of(provider), List.of(), "429chain.yaml");
-        return new KeyProbe(state, new ProviderRegistry(config, AdapterRegistry.builtIn()), INITIAL, MAX);
+        return new KeyProbe(state, new ProviderRegistry(config, AdapterRegistry.builtIn(), new ProviderClients(vertx, 4)), INITIAL, MAX);
     }
 
     private static ProviderConfig provider(String id, String baseUrl, Timeouts timeouts) {
