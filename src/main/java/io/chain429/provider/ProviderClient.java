@@ -99,7 +99,7 @@ public final class ProviderClient {
             return Future.succeededFuture(new UpstreamStream(response.statusCode(), headers(response), source));
         });
         guard.onAbort(exchange::abort);
-        UpstreamStream stream = exchange.await(timeouts.connect().plus(timeouts.firstByte()).toMillis() + 1_000);
+        UpstreamStream stream = exchange.await(timeouts.firstByte().toMillis() + 1_000);
         guard.onAbort(stream.source()::close);
         return stream;
     }
