@@ -29,6 +29,7 @@ import io.chain429.config.RuntimeSettings;
 import io.chain429.config.Secret;
 import io.chain429.config.StateBackend;
 import io.chain429.provider.AdapterRegistry;
+import io.chain429.provider.ProviderClients;
 import io.chain429.provider.ProviderRegistry;
 import io.chain429.ratelimit.EmbeddedProviderState;
 import io.chain429.ratelimit.KeyProbe;
@@ -64,6 +65,7 @@ import io.chain429.usage.RequestLogFile;
 import io.chain429.usage.Usage;
 import io.chain429.usage.UsageTotals;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -74,12 +76,15 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.camel.CamelContext;
 import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.Main;
 import org.apache.camel.main.MainListenerSupport;
 import org.apache.camel.model.Model;
+import org.apache.camel.support.LifecycleStrategySupport;
 import org.apache.camel.support.service.ServiceSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -139,7 +144,15 @@ public final class Gateway {
         Optional<ServerCertificate> tls = serverCertificate(settings);
         guardExposure(settings, clients, tls.isPresent());
 
-        ProviderRegistry providers = new ProviderRegistry(config, adapters);
+        // One Vert.x for everything: Camel's platform-http finds it in the registry (it then leaves closing it to us) and
+        // serves clients on its event loops, and the provider clients do their I/O on the same loops. Camel runs each
+        // request on a Vert.x worker thread (virtual on Java 24+, see RequestThreads), and a stream holds its thread
+        // until it ends: the pool bounds how many requests are served at once. Streams may outlast Vert.x's
+        // blocked-thread warning.
+        Vertx vertx = Vertx.vertx(new VertxOptions()
+                .setWorkerPoolSize(settings.maxConcurrentRequests())
+                .setMaxWorkerExecuteTime(TimeUnit.HOURS.toNanos(1)));
+        ProviderRegistry providers = new ProviderRegistry(config, adapters, new ProviderClients(vertx, settings.maxConcurrentRequests()));
         EmbeddedProviderState embedded = new EmbeddedProviderState(Clock.systemUTC());
         StateFile stateFile = new StateFile(settings.dataDir(), embedded::snapshot);
         // settings.state: redis — the embedded state becomes this replica's view of the state Redis shares, and Redis
@@ -191,12 +204,7 @@ public final class Gateway {
         // HTTPS: the proxy port takes Camel's global SSL parameters, set from the certificate below (beforeConfigure)
         tls.ifPresent(certificate -> main.addOverrideProperty("camel.server.useGlobalSslContextParameters", "true"));
 
-        // Camel runs each request on a Vert.x worker thread (virtual on Java 24+, see RequestThreads), and a stream holds
-        // its thread until it ends: the pool bounds how many requests are served at once. Streams may outlast Vert.x's
-        // blocked-thread warning.
-        main.bind("vertxOptions", new VertxOptions()
-                .setWorkerPoolSize(settings.maxConcurrentRequests())
-                .setMaxWorkerExecuteTime(TimeUnit.HOURS.toNanos(1)));
+        main.bind("vertx", vertx);
         ShutdownGate gate = new ShutdownGate();
         main.bind("shutdownGate", gate);
         main.bind("authenticate", new Authenticate(clients, config.settings().clientLimits()));
@@ -227,6 +235,13 @@ public final class Gateway {
                 tls.ifPresent(certificate -> support.getCamelContext().setSSLContextParameters(certificate.sslContextParameters()));
                 support.getCamelContext().getCamelContextExtension().getContextPlugin(Model.class)
                         .addModelLifecycleStrategy(new ChainRouteIds());
+                // after the routes, the HTTP server and every service: nothing uses Vert.x any more
+                support.getCamelContext().addLifecycleStrategy(new LifecycleStrategySupport() {
+                    @Override
+                    public void onContextStopped(CamelContext context) {
+                        closeVertx(vertx);
+                    }
+                });
                 try {
                     StateBackendMBean backendMBean = new StateBackendMBean(backendHealth, metrics);
                     support.getCamelContext().addService(new ServiceSupport() {
@@ -324,6 +339,16 @@ public final class Gateway {
             }
         });
         return new Gateway(main, gate, settings.shutdownGrace());
+    }
+
+    private static void closeVertx(Vertx vertx) {
+        try {
+            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.warn("Vert.x did not close cleanly: {}", e.toString());
+        }
     }
 
     /** Live reload: watches the config and routes folders until Camel stops. */

@@ -2,9 +2,9 @@ package io.chain429.chain;
 
 import java.io.IOException;
 import java.net.ConnectException;
+import java.net.UnknownHostException;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpTimeoutException;
-import java.nio.channels.UnresolvedAddressException;
 import java.util.concurrent.TimeoutException;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
@@ -44,7 +44,7 @@ public final class ClassifyFailure implements Processor {
             if (cause instanceof TimeoutException) {
                 return new Outcome.Failed("timed out", false);
             }
-            if (cause instanceof ConnectException || cause instanceof UnresolvedAddressException) {
+            if (cause instanceof ConnectException || cause instanceof UnknownHostException) {
                 return new Outcome.Failed("connection refused", false);
             }
         }

@@ -3,47 +3,73 @@ package io.chain429.provider;
 import io.chain429.config.ProviderConfig.Timeouts;
 import io.chain429.config.Secret;
 import io.chain429.sse.SseSource;
+import io.netty.channel.ConnectTimeoutException;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpHeaders;
 import java.net.http.HttpTimeoutException;
-import java.nio.ByteBuffer;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 
 /**
- * HTTP to one provider. Each provider has its own JDK client, hence its own pool of keep-alive connections,
- * so a slow provider never starves another's connections.
+ * HTTP to one provider, on the Vert.x instance that also serves 429chain's clients: upstream I/O runs on the event
+ * loops that already exist, and the caller's request thread only waits for the result. Each provider has its own
+ * client, hence its own pool of keep-alive connections, so a slow provider never starves another's connections.
  */
 public final class ProviderClient {
 
-    static {
-        // A pooled keep-alive connection that the provider closed while idle fails before any response byte; the JDK
-        // client may then resend the POST on a fresh connection instead of failing the step (it retries GETs only).
-        if (System.getProperty("jdk.httpclient.enableAllMethodRetry") == null) {
-            System.setProperty("jdk.httpclient.enableAllMethodRetry", "true");
-        }
-    }
+    /** Provider responses (behind CDNs) can carry more header bytes than Vert.x's default of 8 KiB. */
+    private static final int MAX_HEADER_BYTES = 64 * 1024;
 
+    private final Vertx vertx;
     private final HttpClient http;
     private final Timeouts timeouts;
+    /** Connections that have carried a request: a failure on one of them may be a keep-alive the provider closed. */
+    private final Set<HttpConnection> used = ConcurrentHashMap.newKeySet();
 
-    public ProviderClient(Timeouts timeouts) {
+    /**
+     * @param maxConnections the pool's bound: as many as the requests 429chain serves at once, since each may hold
+     *                       a stream open on this provider
+     */
+    ProviderClient(Vertx vertx, Timeouts timeouts, int maxConnections) {
+        this.vertx = vertx;
         this.timeouts = timeouts;
-        // HTTP/1.1: providers' HTTP/2 support is uneven and h2c upgrade attempts cost a round trip on plain http.
-        this.http = HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(timeouts.connect())
-                .followRedirects(HttpClient.Redirect.NEVER)
+        // HTTP/1.1: providers' HTTP/2 support is uneven. https (per request, from the URL) uses the JDK's default trust
+        // store, sends SNI and verifies the host name.
+        HttpClientOptions options = new HttpClientOptions()
+                .setProtocolVersion(HttpVersion.HTTP_1_1)
+                .setKeepAlive(true)
+                .setConnectTimeout(Math.toIntExact(timeouts.connect().toMillis()))
+                .setVerifyHost(true)
+                .setForceSni(true)
+                .setMaxHeaderSize(MAX_HEADER_BYTES);
+        this.http = vertx.httpClientBuilder()
+                .with(options)
+                .with(new PoolOptions().setHttp1MaxSize(maxConnections))
                 .build();
     }
 
@@ -56,10 +82,10 @@ public final class ProviderClient {
      * headers; the total timeout bounds the whole exchange.
      */
     public UpstreamResponse send(UpstreamRequest request, CallGuard guard) throws IOException, InterruptedException {
-        CompletableFuture<HttpResponse<byte[]>> pending = http.sendAsync(build(request), HttpResponse.BodyHandlers.ofByteArray());
-        guard.onAbort(() -> pending.cancel(true));
-        HttpResponse<byte[]> response = await(pending, timeouts.total().toMillis());
-        return new UpstreamResponse(response.statusCode(), response.headers(), response.body());
+        Exchange<UpstreamResponse> exchange = new Exchange<>(post(request), Buffer.buffer(request.body()),
+                response -> response.body().map(body -> new UpstreamResponse(response.statusCode(), headers(response), body.getBytes())));
+        guard.onAbort(exchange::abort);
+        return exchange.await(timeouts.total().toMillis());
     }
 
     /**
@@ -67,14 +93,15 @@ public final class ProviderClient {
      * the stream's {@link SseSource}, whose {@code close()} aborts the upstream request.
      */
     public UpstreamStream open(UpstreamRequest request, CallGuard guard) throws IOException, InterruptedException {
-        CompletableFuture<HttpResponse<Flow.Publisher<List<ByteBuffer>>>> pending =
-                http.sendAsync(build(request), HttpResponse.BodyHandlers.ofPublisher());
-        guard.onAbort(() -> pending.cancel(true));
-        HttpResponse<Flow.Publisher<List<ByteBuffer>>> response = await(pending, timeouts.firstByte().toMillis() + 1_000);
-        SseSource source = new SseSource();
-        response.body().subscribe(source);
-        guard.onAbort(source::close);
-        return new UpstreamStream(response.statusCode(), response.headers(), source);
+        Exchange<UpstreamStream> exchange = new Exchange<>(post(request), Buffer.buffer(request.body()), response -> {
+            SseSource source = new SseSource();
+            source.onSubscribe(new ResponseBody(response, source));
+            return Future.succeededFuture(new UpstreamStream(response.statusCode(), headers(response), source));
+        });
+        guard.onAbort(exchange::abort);
+        UpstreamStream stream = exchange.await(timeouts.firstByte().toMillis() + 1_000);
+        guard.onAbort(stream.source()::close);
+        return stream;
     }
 
     /**
@@ -82,42 +109,159 @@ public final class ProviderClient {
      * call returns as soon as the response headers are in, within the connect and first-byte timeouts.
      */
     public int get(URI uri, Optional<Secret> apiKey) throws IOException, InterruptedException {
-        HttpRequest.Builder builder = HttpRequest.newBuilder(uri)
-                .timeout(timeouts.firstByte())
-                .header("Accept", "application/json")
-                .GET();
-        apiKey.ifPresent(key -> builder.header("Authorization", "Bearer " + key.reveal()));
-        CompletableFuture<HttpResponse<InputStream>> pending = http.sendAsync(builder.build(), HttpResponse.BodyHandlers.ofInputStream());
-        HttpResponse<InputStream> response = await(pending, timeouts.connect().plus(timeouts.firstByte()).toMillis() + 1_000);
-        try (InputStream ignored = response.body()) {
-            return response.statusCode(); // closing the unread body gives up the rest of it
+        RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(uri.toString())
+                .putHeader("Accept", "application/json");
+        apiKey.ifPresent(key -> options.putHeader("Authorization", "Bearer " + key.reveal()));
+        Exchange<Integer> exchange = new Exchange<>(options, null, response -> {
+            // resetting gives up the rest of the body, and with it the connection; the body then fails, and nobody reads it
+            response.exceptionHandler(unread -> { });
+            response.request().reset();
+            return Future.succeededFuture(response.statusCode());
+        });
+        return exchange.await(timeouts.connect().plus(timeouts.firstByte()).toMillis() + 1_000);
+    }
+
+    /**
+     * Closes this client's pool once the longest exchange that may still be running on it is over: a live reload
+     * replaced or removed its provider, and requests that started before go on with it until they end.
+     */
+    void retire() {
+        vertx.setTimer(timeouts.total().plusSeconds(5).toMillis(), id -> http.close());
+    }
+
+    private static RequestOptions post(UpstreamRequest request) {
+        RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(request.uri().toString());
+        request.headers().forEach(options::putHeader);
+        request.apiKey().ifPresent(key -> options.putHeader("Authorization", "Bearer " + key.reveal()));
+        return options;
+    }
+
+    private static HttpHeaders headers(HttpClientResponse response) {
+        MultiMap received = response.headers();
+        Map<String, List<String>> headers = new LinkedHashMap<>();
+        for (String name : received.names()) {
+            headers.put(name, received.getAll(name));
         }
+        return HttpHeaders.of(headers, (name, value) -> true);
     }
 
-    private HttpRequest build(UpstreamRequest request) {
-        HttpRequest.Builder builder = HttpRequest.newBuilder(request.uri())
-                .timeout(timeouts.firstByte())
-                .POST(HttpRequest.BodyPublishers.ofByteArray(request.body()));
-        request.headers().forEach(builder::header);
-        request.apiKey().ifPresent(key -> builder.header("Authorization", "Bearer " + key.reveal()));
-        return builder.build();
-    }
+    /**
+     * One call: runs on a Vert.x event loop through callbacks and completes {@link #result}, which the caller's thread
+     * waits for. Failing or cancelling the result (a timeout, the client leaving) resets the request in flight, which
+     * closes its connection.
+     */
+    private final class Exchange<T> {
+        private final RequestOptions options;
+        private final Buffer body;
+        private final Function<HttpClientResponse, Future<T>> read;
+        private final CompletableFuture<T> result = new CompletableFuture<>();
+        private final long firstByteTimer;
+        private volatile HttpClientRequest inFlight;
 
-    private static <T> HttpResponse<T> await(CompletableFuture<HttpResponse<T>> pending, long timeoutMillis)
-            throws IOException, InterruptedException {
-        try {
-            return pending.get(timeoutMillis, TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            pending.cancel(true);
-            // not an HttpTimeoutException: that one means "no first byte", and this answer was merely too slow
-            throw new IOException("no complete answer within " + timeoutMillis + " ms", e);
-        } catch (CancellationException e) {
-            throw new IOException("call aborted: the client went away", e);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof IOException io) {
-                throw io;
+        /**
+         * @param body the request body, or null for none
+         * @param read turns the response, its headers just in, into the result; runs on the event loop before any of
+         *             the body is delivered, so it may set the body's handlers
+         */
+        Exchange(RequestOptions options, Buffer body, Function<HttpClientResponse, Future<T>> read) {
+            this.options = options;
+            this.body = body;
+            this.read = read;
+            long firstByte = timeouts.firstByte().toMillis();
+            // from the start, like the JDK client's request timeout: a connect that takes long eats into it
+            this.firstByteTimer = vertx.setTimer(firstByte,
+                    id -> result.completeExceptionally(new HttpTimeoutException("no response headers within " + firstByte + " ms")));
+            result.whenComplete((value, failure) -> {
+                if (failure != null) {
+                    vertx.cancelTimer(firstByteTimer);
+                    reset(inFlight);
+                }
+            });
+            attempt(true);
+        }
+
+        void abort() {
+            result.cancel(false);
+        }
+
+        T await(long timeoutMillis) throws IOException, InterruptedException {
+            try {
+                return result.get(timeoutMillis, TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                // not an HttpTimeoutException: that one means "no first byte", and this answer was merely too slow
+                IOException slow = new IOException("no complete answer within " + timeoutMillis + " ms", e);
+                result.completeExceptionally(slow);
+                throw slow;
+            } catch (CancellationException e) {
+                throw new IOException("call aborted: the client went away", e);
+            } catch (ExecutionException e) {
+                throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
             }
-            throw new IOException(e.getCause());
         }
+
+        /**
+         * @param mayRetry whether a failure on a reused connection before the response may be retried: a keep-alive
+         *                 connection the provider closed while it was idle fails that way, and the request never reached
+         *                 the provider, so it is sent once more (the pool drops a closed connection, so the retry gets
+         *                 another one)
+         */
+        private void attempt(boolean mayRetry) {
+            http.request(options).onComplete(created -> {
+                if (created.failed()) {
+                    result.completeExceptionally(translate(created.cause()));
+                    return;
+                }
+                HttpClientRequest request = created.result();
+                inFlight = request;
+                if (result.isCompletedExceptionally()) {
+                    reset(request); // aborted or timed out while waiting for a connection
+                    return;
+                }
+                boolean reused = !firstUse(request.connection());
+                Future<HttpClientResponse> sent = body == null ? request.send() : request.send(body);
+                sent.onComplete(answered -> {
+                    if (answered.failed()) {
+                        if (reused && mayRetry && !result.isDone()) {
+                            attempt(false);
+                        } else {
+                            result.completeExceptionally(translate(answered.cause()));
+                        }
+                        return;
+                    }
+                    vertx.cancelTimer(firstByteTimer);
+                    read.apply(answered.result()).onComplete(done -> {
+                        if (done.succeeded()) {
+                            result.complete(done.result());
+                        } else {
+                            result.completeExceptionally(translate(done.cause()));
+                        }
+                    });
+                });
+            });
+        }
+
+        private boolean firstUse(HttpConnection connection) {
+            if (!used.add(connection)) {
+                return false;
+            }
+            connection.closeHandler(closed -> used.remove(connection));
+            return true;
+        }
+    }
+
+    private static void reset(HttpClientRequest request) {
+        if (request != null) {
+            request.reset();
+        }
+    }
+
+    /** The failures callers (and {@link io.chain429.chain.ClassifyFailure}) understand: IOExceptions, as the JDK client's. */
+    private static IOException translate(Throwable failure) {
+        if (failure instanceof ConnectTimeoutException) {
+            HttpConnectTimeoutException timeout = new HttpConnectTimeoutException("connect timed out");
+            timeout.initCause(failure);
+            return timeout;
+        }
+        return failure instanceof IOException io ? io : new IOException(failure.getMessage(), failure);
     }
 }

@@ -18,18 +18,19 @@ import java.util.Optional;
 public final class ProviderRegistry {
 
     private final AdapterRegistry adapters;
+    private final ProviderClients clients;
     private volatile Map<String, Provider> providers = Map.of();
 
-    public ProviderRegistry(GatewayConfig config, AdapterRegistry adapters) {
+    public ProviderRegistry(GatewayConfig config, AdapterRegistry adapters, ProviderClients clients) {
         this.adapters = adapters;
+        this.clients = clients;
         replace(config);
     }
 
     /**
      * Switches to the providers of {@code config}. A provider whose entry is unchanged (apart from its line) keeps its
-     * {@link Provider}, hence its HTTP client and open connections. A removed or replaced provider's client is simply
-     * dropped: requests still using it finish on it, and the JDK releases it once they are done (Java 17's
-     * {@code HttpClient} has nothing to close).
+     * {@link Provider}, hence its HTTP client and open connections. A removed or replaced provider's client is
+     * retired: requests still using it finish on it, and its connections are closed once they are done.
      */
     public synchronized Changes replace(GatewayConfig config) {
         Map<String, Provider> before = providers;
@@ -41,12 +42,13 @@ public final class ProviderRegistry {
             if (kept != null && sameSettings(kept.config(), entry)) {
                 after.put(entry.id(), kept);
             } else {
-                after.put(entry.id(), new Provider(entry, adapters.adapter(entry.type()), new ProviderClient(entry.timeouts())));
+                after.put(entry.id(), new Provider(entry, adapters.adapter(entry.type()), clients.client(entry.timeouts())));
                 (kept == null ? added : changed).add(entry.id());
             }
         }
         List<String> removed = before.keySet().stream().filter(id -> !after.containsKey(id)).toList();
         providers = Collections.unmodifiableMap(after);
+        before.values().stream().filter(old -> after.get(old.config().id()) != old).forEach(old -> old.client().retire());
         return new Changes(added, changed, removed);
     }
 

@@ -11,9 +11,11 @@ import io.chain429.e2e.ProviderSimulator.Reply;
 import io.chain429.ops.ConsoleCredentials;
 import io.chain429.ops.ProviderMBeans;
 import io.chain429.provider.AdapterRegistry;
+import io.chain429.provider.ProviderClients;
 import io.chain429.provider.ProviderRegistry;
 import io.chain429.ratelimit.KeyProbe;
 import io.chain429.ratelimit.ProviderState;
+import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.net.CookieManager;
 import java.net.URI;
@@ -77,7 +79,8 @@ class ConsoleOperationsTest {
         Path file = Files.createTempDirectory("console-ops").resolve("429chain.yaml");
         Files.writeString(file, yaml);
         GatewayConfig config = ConfigLoader.load(file, env, AdapterRegistry.builtIn());
-        ProviderRegistry providers = new ProviderRegistry(config, AdapterRegistry.builtIn());
+        ProviderRegistry providers = new ProviderRegistry(config, AdapterRegistry.builtIn(),
+                new ProviderClients(gateway.camelContext().getRegistry().lookupByNameAndType("vertx", Vertx.class), 4));
         ProviderState state = gateway.camelContext().getRegistry()
                 .lookupByNameAndType("providerStateStore", ProviderState.class);
         assertThat(state).as("the gateway's provider state").isNotNull();

@@ -83,9 +83,10 @@ public final class ProviderSimulator implements AutoCloseable {
      * @param stream          the stream script, or null for a whole-body reply
      * @param closeConnection close the connection after this reply (sent with {@code Connection: close}); a stream
      *                        is then sent without chunked framing, ending when the connection closes
+     * @param drop            close the connection on reading the request, answering nothing ({@link #dropped()})
      */
     public record Reply(int status, Map<String, String> headers, String body, Duration delay, StreamScript stream,
-                        boolean closeConnection) {
+                        boolean closeConnection, boolean drop) {
 
         public Reply {
             headers = Map.copyOf(headers);
@@ -93,8 +94,21 @@ public final class ProviderSimulator implements AutoCloseable {
             delay = delay == null ? Duration.ZERO : delay;
         }
 
+        public Reply(int status, Map<String, String> headers, String body, Duration delay, StreamScript stream,
+                     boolean closeConnection) {
+            this(status, headers, body, delay, stream, closeConnection, false);
+        }
+
         public Reply(int status, Map<String, String> headers, String body, Duration delay) {
             this(status, headers, body, delay, null, false);
+        }
+
+        /**
+         * Closes the connection as soon as the request is read, sending nothing: what a client sees when the provider's
+         * idle timeout closes a keep-alive connection just as the client sends a request on it.
+         */
+        public static Reply dropped() {
+            return new Reply(0, Map.of(), "", Duration.ZERO, null, true, true);
         }
 
         public static Reply json(int status, String body) {
@@ -576,6 +590,9 @@ public final class ProviderSimulator implements AutoCloseable {
                 Reply reply = script.poll();
                 if (reply == null) {
                     reply = always != null ? always : Reply.json(200, completion(request.body().path("model").asText()));
+                }
+                if (reply.drop()) {
+                    return;
                 }
                 boolean keepAlive = request.keepAlive() && !reply.closeConnection();
                 maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);

@@ -134,6 +134,18 @@ class ProviderSimulatorTest {
     }
 
     @Test
+    void aDroppedReplyClosesTheConnectionWithoutAnswering() throws Exception {
+        sim.then(Reply.dropped());
+        try (Raw raw = new Raw(port())) {
+            raw.post("/v1/chat/completions", PLAIN_BODY);
+            assertThat(raw.in.read()).as("not a byte before the end of the stream").isEqualTo(-1);
+        }
+        assertThat(sim.requestCount()).isEqualTo(1);
+        assertThat(http.send(post(PLAIN_BODY), HttpResponse.BodyHandlers.ofString()).statusCode())
+                .as("the next request is answered").isEqualTo(200);
+    }
+
+    @Test
     void connectionCloseOnAJsonReplyClosesTheConnection() throws Exception {
         sim.then(Reply.json(200, "{}").connectionClose());
         try (Raw raw = new Raw(port())) {

@@ -76,6 +76,34 @@ class WaterfallTest {
     }
 
     @Test
+    void aKeepAliveConnectionTheProviderClosedIsNotAFailureTheRequestIsSentAgainOnAnotherConnection() throws Exception {
+        boot();
+        assertThat(gateway.chat("duo").statusCode()).isEqualTo(200); // leaves a keep-alive connection in the pool
+        first.then(Reply.dropped());
+
+        HttpResponse<String> response = gateway.chat("duo");
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("X-429chain-Provider")).hasValue("first/model-a");
+        assertThat(response.headers().firstValue("X-429chain-Attempts")).hasValue("1");
+        assertThat(first.requestCount()).as("the dropped request was sent once more").isEqualTo(3);
+        assertThat(first.connectionsAccepted()).as("the second request reused the first's connection").isEqualTo(2);
+        assertThat(second.requestCount()).isZero();
+    }
+
+    @Test
+    void aRequestDroppedOnAFreshConnectionIsNotSentAgain() throws Exception {
+        boot();
+        first.then(Reply.dropped());
+
+        HttpResponse<String> response = gateway.chat("duo");
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("X-429chain-Provider")).hasValue("second/model-b");
+        assertThat(first.requestCount()).as("the provider may have acted on it: not resent").isEqualTo(1);
+    }
+
+    @Test
     void a429MovesToTheNextStepAndCoolsTheStepDownSoTheNextRequestSkipsIt() throws Exception {
         boot();
         first.then(Reply.json(429, "{\"error\":{\"message\":\"Rate limit reached\",\"type\":\"tokens\"}}").withHeader("Retry-After", "30"));

@@ -13,6 +13,7 @@ import io.chain429.config.ProviderConfig.QuotaScope;
 import io.chain429.config.ProviderConfig.Timeouts;
 import io.chain429.config.Secret;
 import io.chain429.provider.AdapterRegistry;
+import io.chain429.provider.ProviderClients;
 import io.chain429.provider.ProviderRegistry;
 import io.chain429.ratelimit.Dimension;
 import io.chain429.ratelimit.EmbeddedProviderState;
@@ -21,6 +22,7 @@ import io.chain429.ratelimit.LimitObservation;
 import io.chain429.ratelimit.ProviderState;
 import io.chain429.ratelimit.QuotaKey;
 import io.chain429.ratelimit.StepBreakers;
+import io.vertx.core.Vertx;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.time.Clock;
@@ -49,13 +51,14 @@ class ProviderMBeansTest {
     private static final Duration NO_BACKGROUND_REFRESH = Duration.ZERO;
 
     private final EmbeddedProviderState state = new EmbeddedProviderState(Clock.systemUTC());
+    private final Vertx vertx = Vertx.vertx();
     private final ProviderRegistry registry = new ProviderRegistry(new GatewayConfig(GatewayConfig.Settings.DEFAULT,
             List.of(provider("fast", QuotaScope.MODEL, Optional.of(Secret.of(KEY)), Optional.empty(),
                             new Limits(30, 14400, 6000, null, 2, null)),
                     provider("whole", QuotaScope.PROVIDER, Optional.of(Secret.of("short")), Optional.empty(), Limits.NONE),
                     provider("nokey", QuotaScope.PROVIDER, Optional.empty(),
                             Optional.of("its key variable GROQ_KEY is not set"), Limits.NONE)),
-            List.of(), "429chain.yaml"), AdapterRegistry.builtIn());
+            List.of(), "429chain.yaml"), AdapterRegistry.builtIn(), new ProviderClients(vertx, 4));
     /** Never probes within a test: the first probe would come after an hour. */
     private final KeyProbe keyProbe = new KeyProbe(state, registry, Duration.ofHours(1), Duration.ofHours(1));
     private final MBeanServer server = MBeanServerFactory.newMBeanServer();
@@ -65,6 +68,7 @@ class ProviderMBeansTest {
     void stop() {
         started.forEach(ProviderMBeans::close);
         keyProbe.close();
+        vertx.close();
     }
 
     @Test

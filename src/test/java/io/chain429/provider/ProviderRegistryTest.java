@@ -8,19 +8,27 @@ import io.chain429.config.ProviderConfig.Limits;
 import io.chain429.config.ProviderConfig.QuotaScope;
 import io.chain429.config.ProviderConfig.Timeouts;
 import io.chain429.config.Secret;
+import io.vertx.core.Vertx;
 import java.net.URI;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** A live reload of the providers: only what changed is rebuilt, and a request's snapshot never changes under it. */
 class ProviderRegistryTest {
 
+    private final Vertx vertx = Vertx.vertx();
     private final ProviderRegistry registry = new ProviderRegistry(config(
             provider("kept", "https://kept.example/v1", "key-kept-0001", 3),
             provider("moved", "https://old.example/v1", "key-moved-0001", 9),
-            provider("gone", "https://gone.example/v1", null, 15)), AdapterRegistry.builtIn());
+            provider("gone", "https://gone.example/v1", null, 15)), AdapterRegistry.builtIn(), new ProviderClients(vertx, 4));
+
+    @AfterEach
+    void stop() {
+        vertx.close();
+    }
 
     @Test
     void anUnchangedProviderKeepsItsClientEvenWhenItsEntryMovedInTheFile() {

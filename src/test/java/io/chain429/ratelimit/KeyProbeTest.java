@@ -11,7 +11,9 @@ import io.chain429.config.Secret;
 import io.chain429.e2e.ProviderSimulator;
 import io.chain429.e2e.ProviderSimulator.Reply;
 import io.chain429.provider.AdapterRegistry;
+import io.chain429.provider.ProviderClients;
 import io.chain429.provider.ProviderRegistry;
+import io.vertx.core.Vertx;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
@@ -19,7 +21,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -36,7 +40,25 @@ class KeyProbeTest {
     private ProviderSimulator simulator;
     private Arrivals arrivals;
     private final EmbeddedProviderState state = new EmbeddedProviderState(Clock.systemUTC());
+    private static Vertx vertx;
     private KeyProbe probe;
+
+    /**
+     * In the gateway, Vert.x and Netty are warm from serving clients before any probe; in a fresh test JVM the first
+     * call pays their start-up (about half a second on a loaded machine), which would shift the schedules timed here.
+     */
+    @BeforeAll
+    static void warmUp() throws Exception {
+        vertx = Vertx.vertx();
+        try (ProviderSimulator warm = new ProviderSimulator("warm-up")) {
+            new ProviderClients(vertx, 1).client(Timeouts.DEFAULT).get(URI.create(warm.baseUrl() + "/models"), Optional.empty());
+        }
+    }
+
+    @AfterAll
+    static void closeVertx() {
+        vertx.close();
+    }
 
     @BeforeEach
     void start() throws Exception {
@@ -184,7 +206,7 @@ class KeyProbeTest {
 
     private KeyProbe start(ProviderConfig provider) {
         GatewayConfig config = new GatewayConfig(GatewayConfig.Settings.DEFAULT, List.of(provider), List.of(), "429chain.yaml");
-        return new KeyProbe(state, new ProviderRegistry(config, AdapterRegistry.builtIn()), INITIAL, MAX);
+        return new KeyProbe(state, new ProviderRegistry(config, AdapterRegistry.builtIn(), new ProviderClients(vertx, 4)), INITIAL, MAX);
     }
 
     private static ProviderConfig provider(String id, String baseUrl, Timeouts timeouts) {
