@@ -1,5 +1,7 @@
 package io.chain429.provider;
 
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientResponse;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
@@ -25,6 +27,7 @@ final class ResponseBody implements Flow.Subscription {
     }
 
     private final HttpClientResponse response;
+    private final Context eventLoop;
     private final Flow.Subscriber<? super List<ByteBuffer>> subscriber;
     private final ArrayDeque<Object> waiting = new ArrayDeque<>(); // guarded by this
     private long demand; // guarded by this
@@ -34,6 +37,7 @@ final class ResponseBody implements Flow.Subscription {
     /** Must run on the response's event loop, in the callback that received its headers, before any body arrives. */
     ResponseBody(HttpClientResponse response, Flow.Subscriber<? super List<ByteBuffer>> subscriber) {
         this.response = response;
+        this.eventLoop = Vertx.currentContext();
         this.subscriber = subscriber;
         // Vert.x hands over its own copy of each chunk (not a pooled buffer), so wrapping it without copying is safe
         response.handler(chunk -> arrived(List.of(chunk.getByteBuf().nioBuffer())));
@@ -51,9 +55,22 @@ final class ResponseBody implements Flow.Subscription {
         }
     }
 
+    /**
+     * Aborts the response unless it has already ended. Resetting an ended request would close its connection, by then
+     * back in the pool and perhaps carrying another stream (that stream then lost its provider mid-way); deciding on
+     * the response's own event loop, where its end is delivered, keeps the end from slipping in between.
+     */
     @Override
     public void cancel() {
-        response.request().reset();
+        eventLoop.runOnContext(now -> {
+            synchronized (this) {
+                if (ended) {
+                    return;
+                }
+                ended = true;
+            }
+            response.request().reset();
+        });
     }
 
     private synchronized void arrived(Object item) {

@@ -65,6 +65,24 @@ class StreamingTest {
     }
 
     @Test
+    void aFinishedStreamLeavesItsKeepAliveConnectionToTheNextRequest() {
+        // After a stream ends, 429chain closes its source. That must not reset the upstream request any more: its
+        // connection is back in the pool by then, and a reset would cut whatever stream uses it next.
+        first.then(Reply.stream(StreamScript.chat("model-a", "one ", "two")));
+        first.then(Reply.stream(StreamScript.chat("model-a", "three ", "four")));
+        first.then(Reply.stream(StreamScript.chat("model-a", "five ", "six")));
+
+        for (String expected : List.of("one ", "three ", "five ")) {
+            Streamed streamed = gateway.streamChat("solo");
+            assertThat(streamed.status()).isEqualTo(200);
+            assertThat(streamed.content()).startsWith(expected);
+            assertThat(streamed.endsWithDone()).isTrue();
+            sleep(100); // time for a wrongful reset to land before the next request takes the connection
+        }
+        assertThat(first.connectionsAccepted()).as("all three streams on one keep-alive connection").isEqualTo(1);
+    }
+
+    @Test
     void anHttp2ClientGetsAStreamWithoutConnectionSpecificHeaders() throws Exception {
         // The JDK client asks for an h2c upgrade by default. HTTP/2 forbids a Connection header: newer JDKs (and so
         // LangChain4j on them) reject the whole response when one is present.
