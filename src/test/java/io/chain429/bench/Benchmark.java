@@ -632,7 +632,7 @@ public final class Benchmark {
             line("| " + row[0] + " | " + row[1] + " | " + row[2] + " | " + row[3] + " |");
         }
         line("");
-        line(missed == 0 ? "All targets met." : "**" + missed + " target(s) missed** (marked MISSED above): these are the figures as measured, 429chain was not tuned for them.");
+        line(missed == 0 ? "All targets met." : "**" + missed + " target(s) missed** (marked MISSED above): the figures as measured; docs/benchmark.md says what stands in the way.");
         line("");
         double others = othersShares.stream().filter(d -> !Double.isNaN(d)).mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
         line(String.format(Locale.ROOT, "Other processes on the machine used on average %s of its CPU during the measurements "
