@@ -244,29 +244,9 @@ public final class Gateway {
                 });
                 try {
                     StateBackendMBean backendMBean = new StateBackendMBean(backendHealth, metrics);
-                    support.getCamelContext().addService(new ServiceSupport() {
-                        @Override
-                        protected void doStart() {
-                            backendMBean.start();
-                        }
-
-                        @Override
-                        protected void doStop() {
-                            backendMBean.close();
-                        }
-                    });
+                    runWith(support.getCamelContext(), backendMBean::start, backendMBean::close);
                     if (redis.isPresent()) {
-                        support.getCamelContext().addService(new ServiceSupport() {
-                            @Override
-                            protected void doStart() {
-                                redis.get().start();
-                            }
-
-                            @Override
-                            protected void doStop() {
-                                redis.get().close();
-                            }
-                        });
+                        runWith(support.getCamelContext(), () -> redis.get().start(), () -> redis.get().close());
                     } else {
                         support.getCamelContext().addService(stateFile); // writes the latest state when Camel stops
                     }
@@ -279,40 +259,10 @@ public final class Gateway {
                     support.getCamelContext().addService(usage.log());
                     management.serve(new StatsHandler(usage));
                     UsageMBean usageMBean = new UsageMBean(usage);
-                    support.getCamelContext().addService(new ServiceSupport() {
-                        @Override
-                        protected void doStart() {
-                            usageMBean.start();
-                        }
-
-                        @Override
-                        protected void doStop() {
-                            usageMBean.close();
-                        }
-                    });
+                    runWith(support.getCamelContext(), usageMBean::start, usageMBean::close);
                     metrics.gauge("chain429.open.streams", openStreams, OpenStreams::count);
-                    support.getCamelContext().addService(new ServiceSupport() {
-                        @Override
-                        protected void doStart() {
-                            providerMBeans.start();
-                        }
-
-                        @Override
-                        protected void doStop() {
-                            providerMBeans.close();
-                        }
-                    });
-                    support.getCamelContext().addService(new ServiceSupport() {
-                        @Override
-                        protected void doStart() {
-                            management.start();
-                        }
-
-                        @Override
-                        protected void doStop() {
-                            management.stop();
-                        }
-                    });
+                    runWith(support.getCamelContext(), providerMBeans::start, providerMBeans::close);
+                    runWith(support.getCamelContext(), management::start, management::stop);
                     CamelContext camel = support.getCamelContext();
                     watch(camel, new LiveReload(settings.gatewayConfigFile(), settings.configDir().resolve("application.properties"),
                             settings.routesDir(), reloadValidator,
@@ -321,12 +271,7 @@ public final class Gateway {
                         support.getCamelContext().addStartupListener((context, alreadyStarted) ->
                                 CorsPolicy.install(context, settings.port(), config.settings().corsOrigins()));
                     }
-                    support.getCamelContext().addService(new ServiceSupport() {
-                        @Override
-                        protected void doStop() {
-                            keyProbe.close();
-                        }
-                    });
+                    runWith(support.getCamelContext(), () -> { }, keyProbe::close);
                 } catch (Exception e) {
                     throw new IllegalStateException(e);
                 }
@@ -339,6 +284,26 @@ public final class Gateway {
             }
         });
         return new Gateway(main, gate, settings.shutdownGrace());
+    }
+
+    /** Something that starts and stops with Camel (in the order added; stopped in reverse). */
+    private static void runWith(CamelContext camel, LifecycleStep start, LifecycleStep stop) throws Exception {
+        camel.addService(new ServiceSupport() {
+            @Override
+            protected void doStart() throws Exception {
+                start.run();
+            }
+
+            @Override
+            protected void doStop() throws Exception {
+                stop.run();
+            }
+        });
+    }
+
+    @FunctionalInterface
+    private interface LifecycleStep {
+        void run() throws Exception;
     }
 
     private static void closeVertx(Vertx vertx) {
@@ -355,17 +320,7 @@ public final class Gateway {
     private static void watch(CamelContext camel, LiveReload reload) {
         try {
             ChangeWatcher watcher = new ChangeWatcher(reload.folders(), reload::watches, reload::changed);
-            camel.addService(new ServiceSupport() {
-                @Override
-                protected void doStart() {
-                    watcher.start();
-                }
-
-                @Override
-                protected void doStop() {
-                    watcher.close();
-                }
-            });
+            runWith(camel, watcher::start, watcher::close);
             LOG.info("live reload: watching {} for changes", reload.folders());
         } catch (Exception e) {
             LOG.warn("live reload is off (edits apply on restart): cannot watch {}: {}", reload.folders(), e.toString());
