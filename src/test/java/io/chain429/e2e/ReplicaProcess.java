@@ -31,6 +31,12 @@ final class ReplicaProcess implements AutoCloseable {
     }
 
     static ReplicaProcess start(String gatewayYaml, String chainsYaml, Map<String, String> environment) throws Exception {
+        return start(gatewayYaml, chainsYaml, environment, List.of());
+    }
+
+    /** @param jvmOptions more options for the replica's JVM, e.g. the trust store its TLS connections use */
+    static ReplicaProcess start(String gatewayYaml, String chainsYaml, Map<String, String> environment, List<String> jvmOptions)
+            throws Exception {
         Path dir = Files.createTempDirectory("429chain-redis-replica");
         Path config = Files.createDirectories(dir.resolve("config"));
         Path routes = Files.createDirectories(dir.resolve("routes"));
@@ -41,9 +47,10 @@ final class ReplicaProcess implements AutoCloseable {
         Files.writeString(routes.resolve("chains.camel.yaml"), chainsYaml);
         int port = freePort();
         Path log = dir.resolve("replica.log");
-        ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-cp", System.getProperty("java.class.path"), "io.chain429.App")
-                .directory(dir.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
+        List<String> command = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m"));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.chain429.App"));
+        ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
         builder.environment().putAll(environment);
         builder.environment().put("CHAIN429_CONFIG_DIR", config.toString());
         builder.environment().put("CHAIN429_ROUTES_DIR", routes.toString());

@@ -227,6 +227,41 @@ class SharedStateTest {
     }
 
     @Test
+    void aReplicaReachesRedisOverTls(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        SelfSignedCertificate certificate = SelfSignedCertificate.create(dir, "redis", "RSA");
+        int tlsPort;
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+            tlsPort = free.getLocalPort();
+        }
+        redis.close();
+        // the plain port stays for this test's own look into Redis; the replica is given only the TLS one
+        redis = RedisServer.start("--tls-port", String.valueOf(tlsPort), "--tls-cert-file", certificate.certificate().toString(),
+                "--tls-key-file", certificate.privateKey().toString(), "--tls-ca-cert-file", certificate.certificate().toString(),
+                "--tls-auth-clients", "no");
+        java.security.KeyStore trusted = java.security.KeyStore.getInstance("PKCS12");
+        trusted.load(null, null);
+        trusted.setCertificateEntry("redis", certificate.x509());
+        java.nio.file.Path trustStore = dir.resolve("trusted.p12");
+        try (var out = java.nio.file.Files.newOutputStream(trustStore)) {
+            trusted.store(out, "trusted".toCharArray());
+        }
+        first.then(Reply.json(429, "{}").withHeader("retry-after", "30"));
+
+        ReplicaProcess replica = ReplicaProcess.start(gatewayYaml(""), chains("duo", "first/model-a, second/model-b"),
+                Map.of("CHAIN429_REDIS_URL", "rediss://127.0.0.1:" + tlsPort),
+                List.of("-Djavax.net.ssl.trustStore=" + trustStore, "-Djavax.net.ssl.trustStoreType=PKCS12",
+                        "-Djavax.net.ssl.trustStorePassword=trusted"));
+        replicas.add(replica);
+        HttpResponse<String> answer = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(replica.uri("/v1/chat/completions")).header("Content-Type", "application/json")
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"model\":\"duo\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"))
+                        .build(), HttpResponse.BodyHandlers.ofString());
+
+        assertThat(answer.headers().firstValue("X-429chain-Provider")).hasValue("second/model-b");
+        await("the cooldown reaches Redis over TLS", () -> command("PTTL 429chain:cooldown:first/model-a").matches(":\\d+"));
+    }
+
+    @Test
     void aPasswordProtectedRedisIsReachedAndItsPasswordShownNowhere() throws Exception {
         redis.close();
         redis = RedisServer.start("--requirepass", "redis-pass-qxzvw-secret");
