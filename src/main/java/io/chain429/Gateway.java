@@ -4,6 +4,7 @@ import io.chain429.api.ListModels;
 import io.chain429.api.ListRateLimits;
 import io.chain429.api.LogRequest;
 import io.chain429.api.ParseChatRequest;
+import io.chain429.api.RequestThreads;
 import io.chain429.api.ShutdownGate;
 import io.chain429.api.WatchClient;
 import io.chain429.api.WriteApiError;
@@ -152,6 +153,8 @@ public final class Gateway {
         Vertx vertx = Vertx.vertx(new VertxOptions()
                 .setWorkerPoolSize(settings.maxConcurrentRequests())
                 .setMaxWorkerExecuteTime(TimeUnit.HOURS.toNanos(1)));
+        LOG.info("requests run on {} threads, at most {} at once", RequestThreads.virtual() ? "virtual" : "platform (Java 24+ uses virtual)",
+                settings.maxConcurrentRequests());
         ProviderRegistry providers = new ProviderRegistry(config, adapters, new ProviderClients(vertx, settings.maxConcurrentRequests()));
         EmbeddedProviderState embedded = new EmbeddedProviderState(Clock.systemUTC());
         StateFile stateFile = new StateFile(settings.dataDir(), embedded::snapshot);

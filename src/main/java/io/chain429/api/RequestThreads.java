@@ -10,11 +10,11 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The threads Camel runs requests on. Camel's platform-http hands every request to a Vert.x worker, and a stream keeps
- * its worker until it ends, so 1,000 open streams are 1,000 blocked workers. On Java 21+ those workers are virtual
+ * its worker until it ends, so 1,000 open streams are 1,000 blocked workers. On Java 24+ those workers are virtual
  * threads: a blocked one costs a few kilobytes of heap instead of a platform thread's stack, and starting one costs
- * no system call. Before Java 24 a virtual thread blocking inside a {@code synchronized} block pins its carrier thread
- * (fixed by JEP 491), and libraries on the request path do that, so on older JVMs the workers stay Vert.x's platform
- * threads.
+ * no system call. Java 21–23 have virtual threads too, but one blocking inside a {@code synchronized} block pins its
+ * carrier thread (fixed by JEP 491 in Java 24), and libraries on the request path do that: there, and on Java 17, the
+ * workers stay Vert.x's platform threads.
  *
  * <p>Vert.x finds this factory through {@code META-INF/services/io.vertx.core.spi.VertxServiceProvider} and asks it
  * for each of its worker pools. The pool keeps Vert.x's size as its bound on concurrent tasks (that is
