@@ -27,8 +27,9 @@ public final class App {
 
     /**
      * On a machine with 2 cores the JDK sizes its common pool to 1 thread, and then every {@code *Async} completion
-     * without an executor starts a new thread: the JDK HTTP client does that once per upstream call, which cost
-     * 429chain a thread start (and its JIT and cache churn) per request. Must run before the common pool is first used.
+     * without an executor starts a new thread. When 429chain called providers with the JDK HTTP client, that was a
+     * thread start (and its JIT and cache churn) per request; provider calls now go through Vert.x, and this keeps any
+     * library that completes futures that way from bringing it back. Must run before the common pool is first used.
      */
     private static void keepCompletableFuturesOffNewThreads() {
         String parallelism = "java.util.concurrent.ForkJoinPool.common.parallelism";
