@@ -153,7 +153,7 @@ public final class Gateway {
         Vertx vertx = Vertx.vertx(new VertxOptions()
                 .setWorkerPoolSize(settings.maxConcurrentRequests())
                 .setMaxWorkerExecuteTime(TimeUnit.HOURS.toNanos(1)));
-        LOG.info("requests run on {} threads, at most {} at once", RequestThreads.virtual() ? "virtual" : "platform (Java 24+ uses virtual)",
+        LOG.info("requests run on {} threads, at most {} at once", RequestThreads.virtual() ? "virtual" : "platform (virtual on Java 24+)",
                 settings.maxConcurrentRequests());
         ProviderRegistry providers = new ProviderRegistry(config, adapters, new ProviderClients(vertx, settings.maxConcurrentRequests()));
         EmbeddedProviderState embedded = new EmbeddedProviderState(Clock.systemUTC());
