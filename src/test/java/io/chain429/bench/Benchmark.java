@@ -105,7 +105,8 @@ public final class Benchmark {
         try (FastSimulator simulator = new FastSimulator(2);
              LoadClient client = new LoadClient(2, maxConcurrentRequests)) {
             progress("starting 429chain from " + jar + " in " + work + "...");
-            List<String> jvm = new ArrayList<>(List.of("-Xmx" + gatewayXmx));
+            // as the container runs it: the whole heap committed and touched at start, so RSS is what it will stay
+            List<String> jvm = new ArrayList<>(List.of("-Xmx" + gatewayXmx, "-Xms" + gatewayXmx, "-XX:+AlwaysPreTouch"));
             String extra = System.getProperty("bench.gatewayOpts", "").trim();
             if (!extra.isEmpty()) {
                 jvm.addAll(List.of(extra.split("\\s+")));
