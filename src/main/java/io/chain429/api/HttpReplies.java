@@ -1,7 +1,6 @@
 package io.chain429.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.ByteBuffer;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
@@ -22,16 +21,6 @@ final class HttpReplies {
     }
 
     static void error(Message message, int status, OpenAiError error) {
-        json(message, status, body(error));
-    }
-
-    static ObjectNode body(OpenAiError error) {
-        ObjectNode root = Json.object();
-        ObjectNode node = root.putObject("error");
-        node.put("message", error.message());
-        node.put("type", error.type());
-        node.put("param", error.param());
-        node.put("code", error.code());
-        return root;
+        json(message, status, error.toJson());
     }
 }

@@ -1,6 +1,5 @@
 package io.chain429.security;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.chain429.api.Json;
 import io.chain429.api.OpenAiError;
 import io.vertx.core.buffer.Buffer;
@@ -90,12 +89,6 @@ public final class HttpServerErrors {
             response.end(); // cannot change a status already sent: end what was sent
             return;
         }
-        ObjectNode root = Json.object();
-        ObjectNode node = root.putObject("error");
-        node.put("message", error.message());
-        node.put("type", error.type());
-        node.put("param", error.param());
-        node.put("code", error.code());
         // headers already set stay (CORS headers, for one): a browser must be able to read the error too
         response.setStatusCode(status).putHeader("Content-Type", "application/json");
         // (HTTP/2 has no Connection header: strict clients reject a response carrying one, and a stream is reset instead)
@@ -103,7 +96,7 @@ public final class HttpServerErrors {
             // the rest of the refused body is never read: the connection cannot carry another request
             response.putHeader("Connection", "close");
         }
-        response.end(Buffer.buffer(Json.bytes(root)));
+        response.end(Buffer.buffer(Json.bytes(error.toJson())));
     }
 
     private static String clientErrorCode(int status) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.chain429.api.ClientLink;
 import io.chain429.api.Json;
+import io.chain429.api.OpenAiError;
 import io.chain429.chain.Attempt;
 import io.chain429.chain.Outcome;
 import io.chain429.chain.Waterfall;
@@ -213,12 +214,7 @@ public final class SseRelay implements Processor {
             if (failure == null) {
                 send(DONE);
             } else {
-                ObjectNode error = Json.object();
-                error.putObject("error")
-                        .put("message", failure + "; the answer above is incomplete.")
-                        .put("type", "server_error")
-                        .putNull("param")
-                        .put("code", "upstream_stream_error");
+                ObjectNode error = OpenAiError.server(failure + "; the answer above is incomplete.", "upstream_stream_error").toJson();
                 // "event: error" too: LangChain4j only raises on a named error event; OpenAI's SDKs raise on the data
                 send(Buffer.buffer("event: error\ndata: " + error + "\n\n", StandardCharsets.UTF_8.name()));
             }
