@@ -6,7 +6,6 @@ import io.chain429.api.Json;
 import io.chain429.usage.RequestRecord;
 import io.chain429.usage.Usage;
 import org.eclipse.jetty.http.HttpHeader;
-import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
@@ -34,10 +33,7 @@ public final class StatsHandler extends Handler.Abstract {
         if (!Request.getPathInContext(request).equals(PATH)) {
             return false;
         }
-        String method = request.getMethod();
-        if (!HttpMethod.GET.is(method) && !HttpMethod.HEAD.is(method)) {
-            response.getHeaders().put(HttpHeader.ALLOW, "GET, HEAD");
-            Response.writeError(request, response, callback, HttpStatus.METHOD_NOT_ALLOWED_405);
+        if (ReadOnlyRequests.refused(request, response, callback)) {
             return true;
         }
         response.setStatus(HttpStatus.OK_200);
