@@ -219,7 +219,7 @@ public final class Gateway {
         main.bind("startWaterfall", new StartWaterfall(chainRegistry, providers));
         main.bind("waterfallRouter", new WaterfallRouter(state, availability));
         main.bind("skipUnavailableStep", new SkipUnavailableStep(state, breakers, availability));
-        main.bind("callProvider", new CallProvider());
+        main.bind("callProvider", new CallProvider(state));
         main.bind("classifyOutcome", new ClassifyOutcome(state));
         main.bind("classifyFailure", new ClassifyFailure());
         main.bind("recordCooldown", new RecordCooldown(state, config.settings(), breakers, keyProbe));

@@ -1,5 +1,7 @@
 package io.chain429.api;
 
+import io.chain429.chain.Waterfall;
+import java.util.concurrent.ExecutionException;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 import org.slf4j.Logger;
@@ -14,8 +16,19 @@ public final class WriteApiError implements Processor {
     private static final Logger LOG = LoggerFactory.getLogger(WriteApiError.class);
 
     @Override
-    public void process(Exchange exchange) {
+    public void process(Exchange exchange) throws InterruptedException {
         Throwable failure = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        Waterfall waterfall = exchange.getProperty(Waterfall.PROPERTY, Waterfall.class);
+        if (waterfall != null && waterfall.relay().isPresent()) {
+            // the stream was committed, so its response is taken: it goes on to its end, and the request ends with it
+            LOG.error("429chain failed after a stream was committed; the stream goes on", failure);
+            try {
+                waterfall.relay().get().get();
+            } catch (ExecutionException ignored) {
+                // the relay's own failures are the relay's to report
+            }
+            return;
+        }
         if (failure instanceof ApiException api) {
             HttpReplies.error(exchange.getMessage(), api.status(), api.error());
             api.retryAfterSeconds().ifPresent(seconds -> exchange.getMessage().setHeader("Retry-After", seconds));

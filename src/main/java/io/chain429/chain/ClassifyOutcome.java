@@ -1,7 +1,6 @@
 package io.chain429.chain;
 
 import io.chain429.provider.Provider;
-import io.chain429.provider.UpstreamStream;
 import io.chain429.ratelimit.QuotaKey;
 import io.chain429.sse.CommitGate;
 import io.chain429.provider.UpstreamResponse;
@@ -27,13 +26,12 @@ public final class ClassifyOutcome implements Processor {
         Step step = waterfall.currentStep();
         Provider provider = waterfall.provider(step);
         Object answer = exchange.getMessage().getBody();
-        java.net.http.HttpHeaders headers = answer instanceof UpstreamStream stream ? stream.headers() : ((UpstreamResponse) answer).headers();
+        java.net.http.HttpHeaders headers = answer instanceof CommitGate gate ? gate.upstreamHeaders() : ((UpstreamResponse) answer).headers();
         state.observe(QuotaKey.of(provider.config(), step.model()), provider.adapter().observeLimits(headers, state.now()));
-        if (answer instanceof UpstreamStream stream) {
+        if (answer instanceof CommitGate gate) {
             long waiting = System.nanoTime();
             try {
-                waterfall.record(CommitGate.await(stream, provider.adapter(), step.model(), provider.client().timeouts(),
-                        waterfall.commit(), waiting, state.now()), true);
+                waterfall.record(gate.await(), true);
             } finally {
                 waterfall.addUpstreamNanos(System.nanoTime() - waiting);
             }

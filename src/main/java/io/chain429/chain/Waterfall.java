@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * One request's walk down its chain. Lives in an exchange property for the length of the request and is only
@@ -29,7 +30,8 @@ public final class Waterfall {
     private int triesOnStep;
     private boolean waited;
     private long upstreamNanos;
-    private long committedNanos;
+    private volatile long committedNanos;
+    private volatile CompletableFuture<?> relay;
     private int status;
     private String streamFailure;
     private JsonNode usage;
@@ -179,6 +181,16 @@ public final class Waterfall {
         this.committedNanos = nanos;
     }
 
+    /** A stream is being relayed to the client, until the future completes. Set on the stream's thread, at the commit point. */
+    public void relaying(CompletableFuture<?> relay) {
+        this.relay = relay;
+    }
+
+    /** The relay of a committed stream, if one is running or ran. */
+    public Optional<CompletableFuture<?>> relay() {
+        return Optional.ofNullable(relay);
+    }
+
     /** A committed stream ended with an error event instead of its end marker. */
     public void streamFailed(String reason) {
         this.streamFailure = reason;
@@ -203,7 +215,12 @@ public final class Waterfall {
 
     /** {@link #overheadNanos} as the {@code X-429chain-Overhead-Ms} header writes it: milliseconds, three decimals. */
     public String overheadHeader() {
-        return String.format(java.util.Locale.ROOT, "%.3f", overheadNanos(System.nanoTime()) / 1_000_000.0);
+        return overheadHeader(System.nanoTime());
+    }
+
+    /** {@link #overheadHeader()} as it stood at that moment. */
+    public String overheadHeader(long atNanos) {
+        return String.format(java.util.Locale.ROOT, "%.3f", overheadNanos(atNanos) / 1_000_000.0);
     }
 
     /** Time spent in 429chain itself: everything but the waits on providers. */

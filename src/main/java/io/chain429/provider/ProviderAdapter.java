@@ -10,6 +10,7 @@ import java.net.http.HttpHeaders;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * The single home of one provider type's quirks: how to shape a request for it, and how to read what it
@@ -36,9 +37,13 @@ public interface ProviderAdapter {
         return client.send(request, guard);
     }
 
-    /** Sends a streaming call and returns once its headers are in. Adapters that answer locally override this. */
-    default UpstreamStream open(ProviderClient client, UpstreamRequest request, CallGuard guard) throws IOException, InterruptedException {
-        return client.open(request, guard);
+    /**
+     * Sends a streaming call and returns once its headers are in and {@code onHeaders} took them, on the stream's
+     * thread, before any of the body. Adapters that answer locally override this.
+     */
+    default UpstreamStream open(ProviderClient client, UpstreamRequest request, CallGuard guard, Consumer<UpstreamStream> onHeaders)
+            throws IOException, InterruptedException {
+        return client.open(request, guard, onHeaders);
     }
 
     /** Classifies the provider's complete answer; a successful completion comes back normalized to OpenAI's schema. */

@@ -3,6 +3,7 @@ package io.chain429.provider;
 import io.chain429.config.ProviderConfig.Timeouts;
 import io.chain429.config.Secret;
 import io.chain429.sse.SseSource;
+import io.chain429.sse.StreamThread;
 import io.netty.channel.ConnectTimeoutException;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
@@ -33,6 +34,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -89,17 +91,23 @@ public final class ProviderClient {
     }
 
     /**
-     * Sends a streaming request and returns as soon as the response headers are in; the body is then read through
-     * the stream's {@link SseSource}, whose {@code close()} aborts the upstream request.
+     * Sends a streaming request and returns as soon as the response headers are in. {@code onHeaders} gets them first,
+     * on the connection's event loop, before any of the body: the body is read through the stream's
+     * {@link SseSource} there, whose {@code close()} aborts the upstream request.
      */
-    public UpstreamStream open(UpstreamRequest request, CallGuard guard) throws IOException, InterruptedException {
+    public UpstreamStream open(UpstreamRequest request, CallGuard guard, Consumer<UpstreamStream> onHeaders)
+            throws IOException, InterruptedException {
         Exchange<UpstreamStream> exchange = new Exchange<>(post(request), Buffer.buffer(request.body()), response -> {
-            SseSource source = new SseSource();
+            SseSource source = new SseSource(StreamThread.of(Vertx.currentContext()));
             source.onSubscribe(new ResponseBody(response, source));
-            return Future.succeededFuture(new UpstreamStream(response.statusCode(), headers(response), source));
+            UpstreamStream stream = new UpstreamStream(response.statusCode(), headers(response), source);
+            onHeaders.accept(stream);
+            return Future.succeededFuture(stream);
         });
         guard.onAbort(exchange::abort);
-        UpstreamStream stream = exchange.await(timeouts.firstByte().toMillis() + 1_000);
+        // the first-byte timer settles the call by the time the headers are due, so no timed wait is needed (a timed
+        // wait on a virtual thread costs the JDK's timer thread a wake-up, on the way to the first token)
+        UpstreamStream stream = exchange.awaitHeaders();
         guard.onAbort(stream.source()::close);
         return stream;
     }
@@ -155,7 +163,7 @@ public final class ProviderClient {
         private final Buffer body;
         private final Function<HttpClientResponse, Future<T>> read;
         private final CompletableFuture<T> result = new CompletableFuture<>();
-        private final long firstByteTimer;
+        private volatile long firstByteTimer = -1;
         private volatile HttpClientRequest inFlight;
 
         /**
@@ -167,21 +175,38 @@ public final class ProviderClient {
             this.options = options;
             this.body = body;
             this.read = read;
-            long firstByte = timeouts.firstByte().toMillis();
-            // from the start, like the JDK client's request timeout: a connect that takes long eats into it
-            this.firstByteTimer = vertx.setTimer(firstByte,
-                    id -> result.completeExceptionally(new HttpTimeoutException("no response headers within " + firstByte + " ms")));
             result.whenComplete((value, failure) -> {
                 if (failure != null) {
                     vertx.cancelTimer(firstByteTimer);
                     reset(inFlight);
                 }
             });
-            attempt(true);
+            // The call starts on the event loop of the caller's context (for a request thread, that of its client's
+            // connection, whose upstream connections the pool prefers): the caller wakes the loop once, and the timer
+            // and the request are set up there (a timer set from another thread would wake it on its own).
+            vertx.getOrCreateContext().runOnContext(start -> {
+                if (result.isDone()) {
+                    return; // aborted before it started
+                }
+                long firstByte = timeouts.firstByte().toMillis();
+                // from the start, like the JDK client's request timeout: a connect that takes long eats into it
+                firstByteTimer = vertx.setTimer(firstByte,
+                        id -> result.completeExceptionally(new HttpTimeoutException("no response headers within " + firstByte + " ms")));
+                attempt(true);
+            });
         }
 
         void abort() {
             result.cancel(false);
+        }
+
+        /** Waits for a result that comes with the response headers, which the first-byte timer bounds. */
+        T awaitHeaders() throws IOException, InterruptedException {
+            try {
+                return result.get();
+            } catch (CancellationException | ExecutionException e) {
+                throw failure(e);
+            }
         }
 
         T await(long timeoutMillis) throws IOException, InterruptedException {
@@ -192,11 +217,16 @@ public final class ProviderClient {
                 IOException slow = new IOException("no complete answer within " + timeoutMillis + " ms", e);
                 result.completeExceptionally(slow);
                 throw slow;
-            } catch (CancellationException e) {
-                throw new IOException("call aborted: the client went away", e);
-            } catch (ExecutionException e) {
-                throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+            } catch (CancellationException | ExecutionException e) {
+                throw failure(e);
             }
+        }
+
+        private static IOException failure(Exception e) {
+            if (e instanceof CancellationException) {
+                return new IOException("call aborted: the client went away", e);
+            }
+            return e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
         }
 
         /**

@@ -1,84 +1,271 @@
 package io.chain429.sse;
 
+import io.chain429.api.ClientLink;
 import io.chain429.chain.CommitMode;
 import io.chain429.chain.Outcome;
+import io.chain429.chain.Step;
+import io.chain429.chain.Waterfall;
 import io.chain429.config.ProviderConfig.Timeouts;
 import io.chain429.provider.ChunkReader;
+import io.chain429.provider.Provider;
 import io.chain429.provider.ProviderAdapter;
 import io.chain429.provider.StreamItem;
 import io.chain429.provider.UpstreamResponse;
 import io.chain429.provider.UpstreamStream;
 import java.io.IOException;
+import java.net.http.HttpHeaders;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
  * Reads a provider's stream up to its commit point, before anything is sent to the client, so that everything that
  * can go wrong before it — an error status, an error event, a stream with no content, a first token that never comes,
  * and in {@code complete} mode a cut or stall anywhere — becomes an ordinary outcome and the waterfall moves on.
+ *
+ * <p>It runs on the stream's thread from the provider's headers on, and commits right there: in {@code first-event}
+ * mode the first content event goes to the client the moment it is parsed, and the stream is handed to a
+ * {@link LivePump}; the request's thread learns the outcome afterwards and records it. So the first token waits for
+ * no other thread and for none of the waterfall's bookkeeping.
  */
-public final class CommitGate {
+public final class CommitGate implements SseSource.Listener {
 
     /** An error page or JSON body read where a stream was expected is capped: nothing in it is worth more. */
     static final int MAX_BODY = 1 << 20;
-    private static final long DRAIN_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(1);
+    /** How long to wait for the rest of a stream read whole, to keep its connection for the next request. */
+    private static final long DRAIN_MILLIS = 1_000;
+    /** Beyond the total timeout, after which waiting for the gate would mean a bug: give up then. */
+    private static final long GRACE_SECONDS = 10;
 
-    private CommitGate() {
+    private final CompletableFuture<Outcome> outcome = new CompletableFuture<>();
+    private final ProviderAdapter adapter;
+    private final String model;
+    private final Timeouts timeouts;
+    private final CommitMode mode;
+    private final long startedNanos;
+    private final long totalDeadline;
+    private final Instant now;
+    private final Waterfall waterfall;
+    private final SseWriter writer;
+    private final SseWriter.Headers headers;
+    private final Step step;
+    // set on the stream's thread once the headers are in; read by the request's thread after that
+    private volatile UpstreamStream stream;
+    // the stream's thread's only
+    private ChunkReader reader;
+    private final List<StreamItem.Chunk> buffered = new ArrayList<>();
+    private boolean content;
+    private boolean finished;
+    private long firstTokenDeadline;
+    private long lastEventNanos;
+    private boolean decided;
+    private LivePump pump;
+    private StreamThread.Timer timer;
+
+    /**
+     * @param startedNanos when the attempt started: the total timeout counts from there
+     */
+    public CommitGate(Waterfall waterfall, Provider provider, Step step, ClientLink client, long startedNanos, Instant now) {
+        this.adapter = provider.adapter();
+        this.model = step.model();
+        this.timeouts = provider.client().timeouts();
+        this.mode = waterfall.commit();
+        this.startedNanos = startedNanos;
+        this.totalDeadline = startedNanos + timeouts.total().toNanos();
+        this.now = now;
+        this.waterfall = waterfall;
+        this.writer = new SseWriter(client, waterfall);
+        this.headers = writer.headersFor(step, startedNanos);
+        this.step = step;
     }
 
-    public static Outcome await(UpstreamStream stream, ProviderAdapter adapter, String model, Timeouts timeouts,
-                                CommitMode mode, long startedNanos, Instant now)
-            throws IOException, TimeoutException, InterruptedException {
-        long totalDeadline = startedNanos + timeouts.total().toNanos();
-        if (!stream.isSuccessfulEventStream()) {
-            byte[] body = stream.source().readAll(MAX_BODY, totalDeadline - System.nanoTime());
-            return adapter.classify(new UpstreamResponse(stream.status(), stream.headers(), body), model, now);
+    /** Takes the provider's answer: runs on the stream's thread once its headers are in, before any of its body. */
+    public void headers(UpstreamStream upstream) {
+        this.stream = upstream;
+        SseSource source = upstream.source();
+        if (upstream.isSuccessfulEventStream()) {
+            reader = adapter.chunkReader(model, now);
+            source.pushTo(this);
+            return;
         }
-        SseSource source = stream.source();
-        ChunkReader reader = adapter.chunkReader(model, now);
-        List<StreamItem.Chunk> buffered = new ArrayList<>();
-        long firstTokenDeadline = System.nanoTime() + timeouts.firstToken().toNanos();
-        boolean content = false;
-        boolean finished = false;
-        while (true) {
-            long wait = content
-                    ? Math.min(timeouts.idle().toNanos(), totalDeadline - System.nanoTime())
-                    : Math.min(firstTokenDeadline, totalDeadline) - System.nanoTime();
-            SseEvent event;
-            try {
-                event = source.next(wait);
-            } catch (TimeoutException e) {
-                source.close();
-                return content
-                        ? new Outcome.Failed("stream stalled before it finished")
-                        : new Outcome.Failed("no token within the first-token timeout", true);
-            } catch (IOException e) {
-                source.close();
-                throw e;
-            }
-            StreamItem item = event == null ? null : reader.read(event);
-            if (event == null || item instanceof StreamItem.Done) {
-                if (finished || (content && item instanceof StreamItem.Done)) {
-                    source.drain(DRAIN_NANOS);
-                    return new Outcome.Streaming(new LiveStream(source, reader, buffered, true, timeouts, startedNanos));
-                }
-                source.close();
-                return new Outcome.Failed(content ? "stream cut before it finished" : "stream ended without content");
-            }
-            if (item instanceof StreamItem.Error error) {
-                source.close();
-                return content ? new Outcome.Failed("error event in the stream") : adapter.classifyStreamError(error.error(), now);
-            }
-            if (item instanceof StreamItem.Chunk chunk) {
-                buffered.add(chunk);
-                content |= chunk.carriesContent();
-                finished |= chunk.finishes();
-                if (mode == CommitMode.FIRST_EVENT && chunk.carriesContent()) {
-                    return new Outcome.Streaming(new LiveStream(source, reader, buffered, false, timeouts, startedNanos));
+        timer = source.thread().schedule(millisUntil(totalDeadline), () -> {
+            outcome.completeExceptionally(new TimeoutException("no complete answer within the total timeout"));
+            source.close();
+        });
+        source.collect(MAX_BODY).whenComplete((body, failure) -> {
+            cancelTimer();
+            if (failure != null) {
+                outcome.completeExceptionally(failure);
+            } else {
+                try {
+                    outcome.complete(adapter.classify(new UpstreamResponse(upstream.status(), upstream.headers(), body), model, now));
+                } catch (RuntimeException e) {
+                    outcome.completeExceptionally(e);
                 }
             }
+        });
+    }
+
+    /** The provider's response headers; once {@link #headers} ran. */
+    public HttpHeaders upstreamHeaders() {
+        return stream.headers();
+    }
+
+    /**
+     * Waits for the outcome on the request's thread: a failure, or a stream that is committed (being relayed already,
+     * or read whole).
+     */
+    public Outcome await() throws IOException, TimeoutException, InterruptedException {
+        long limit = timeouts.total().toSeconds() + GRACE_SECONDS;
+        try {
+            return outcome.get(limit, TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+            stream.source().close();
+            throw new TimeoutException("no outcome within " + limit + "s");
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof IOException io) {
+                throw io;
+            }
+            if (cause instanceof TimeoutException timeout) {
+                throw timeout;
+            }
+            throw cause instanceof RuntimeException runtime ? runtime : new IllegalStateException(cause);
         }
+    }
+
+    @Override
+    public void attached() {
+        long at = System.nanoTime();
+        lastEventNanos = at;
+        firstTokenDeadline = at + timeouts.firstToken().toNanos();
+        arm();
+    }
+
+    @Override
+    public void event(SseEvent event) {
+        if (pump != null) {
+            pump.event(event);
+            return;
+        }
+        if (decided) {
+            return; // a stream read whole: the rest is read only to keep its connection
+        }
+        lastEventNanos = System.nanoTime();
+        StreamItem item;
+        try {
+            item = reader.read(event);
+        } catch (RuntimeException e) {
+            fail(e);
+            return;
+        }
+        if (item instanceof StreamItem.Done) {
+            ended(content, true);
+        } else if (item instanceof StreamItem.Error error) {
+            decide(content ? new Outcome.Failed("error event in the stream") : adapter.classifyStreamError(error.error(), now));
+            stream.source().close();
+        } else if (item instanceof StreamItem.Chunk chunk) {
+            buffered.add(chunk);
+            content |= chunk.carriesContent();
+            finished |= chunk.finishes();
+            if (mode == CommitMode.FIRST_EVENT && chunk.carriesContent()) {
+                commit();
+            }
+        }
+    }
+
+    @Override
+    public void ended(IOException failure) {
+        if (pump != null) {
+            pump.ended(failure);
+            return;
+        }
+        cancelTimer();
+        if (decided) {
+            return;
+        }
+        if (failure != null) {
+            fail(failure);
+        } else {
+            ended(false, false);
+        }
+    }
+
+    /** The end marker, or the end of the body: a stream read whole, or one that ended too soon. */
+    private void ended(boolean contentThenDone, boolean marker) {
+        if (finished || contentThenDone) {
+            decide(new Outcome.Streaming(new LiveStream(buffered, null)));
+            if (marker) {
+                cancelTimer();
+                timer = stream.source().thread().schedule(DRAIN_MILLIS, stream.source()::close); // unless the body ends by then
+            }
+            return;
+        }
+        decide(new Outcome.Failed(content ? "stream cut before it finished" : "stream ended without content"));
+        stream.source().close();
+    }
+
+    /** The first content event is in: the client gets it now, and the rest as it comes. */
+    private void commit() {
+        cancelTimer();
+        decided = true;
+        pump = new LivePump(writer, headers, step, stream.source(), reader, List.copyOf(buffered), timeouts, startedNanos);
+        waterfall.relaying(pump.result);
+        pump.attached();
+        outcome.complete(new Outcome.Streaming(new LiveStream(buffered, pump.result)));
+    }
+
+    private void decide(Outcome decided) {
+        this.decided = true;
+        cancelTimer();
+        outcome.complete(decided);
+    }
+
+    private void fail(Throwable failure) {
+        decided = true;
+        cancelTimer();
+        stream.source().close();
+        outcome.completeExceptionally(failure);
+    }
+
+    /** The first-token deadline until content came, then (a stream read whole) the idle one; the total one throughout. */
+    private void arm() {
+        long deadline = content ? Math.min(lastEventNanos + timeouts.idle().toNanos(), totalDeadline) : Math.min(firstTokenDeadline, totalDeadline);
+        timer = stream.source().thread().schedule(millisUntil(deadline), this::timeUp);
+    }
+
+    private void timeUp() {
+        timer = null;
+        if (decided) {
+            return;
+        }
+        long at = System.nanoTime();
+        boolean idle = content && at - lastEventNanos >= timeouts.idle().toNanos();
+        if (at - totalDeadline >= 0 || idle) {
+            decide(content
+                    ? new Outcome.Failed("stream stalled before it finished")
+                    : new Outcome.Failed("no token within the first-token timeout", true));
+            stream.source().close();
+        } else if (!content && at - firstTokenDeadline >= 0) {
+            decide(new Outcome.Failed("no token within the first-token timeout", true));
+            stream.source().close();
+        } else {
+            arm();
+        }
+    }
+
+    private void cancelTimer() {
+        if (timer != null) {
+            timer.cancel();
+            timer = null;
+        }
+    }
+
+    private static long millisUntil(long deadlineNanos) {
+        return TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime()) + 1;
     }
 }

@@ -5,20 +5,33 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Flow;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
- * The body of a provider's stream, read one event at a time by a single consumer thread. The HTTP client pushes
- * byte buffers in; the consumer asks for the next buffer only after parsing the previous one, so a slow client slows
- * the upstream read instead of filling memory. Timeouts are the consumer's waits, so no timer runs per stream.
+ * The body of a provider's stream, taken on the {@link StreamThread} that delivers it: as Server-Sent Events by a
+ * {@link Listener}, or whole as bytes ({@link #collect}) when the provider answered something else. The next buffer is
+ * asked for only after the previous one was taken, so a slow client slows the upstream read instead of filling memory.
+ * What arrives before a taker is in place waits for it.
  */
 public final class SseSource implements Flow.Subscriber<List<ByteBuffer>> {
 
-    /** Thrown to the consumer once {@link #close()} was called, e.g. because the client went away. */
+    /** Takes a stream's events, on the stream's thread. */
+    public interface Listener {
+
+        /** Runs once, on the stream's thread, before any event. */
+        void attached();
+
+        void event(SseEvent event);
+
+        /**
+         * Runs once, last: {@code failure} is null when the body ended cleanly, a {@link ClosedException} when
+         * 429chain closed the source, else why the connection failed.
+         */
+        void ended(IOException failure);
+    }
+
+    /** Told to the taker once {@link #close()} was called, e.g. because the client went away. */
     public static final class ClosedException extends IOException {
         ClosedException() {
             super("stream closed by 429chain", null);
@@ -31,12 +44,28 @@ public final class SseSource implements Flow.Subscriber<List<ByteBuffer>> {
     private record Failure(Throwable cause) {
     }
 
-    private final BlockingQueue<Object> arrivals = new LinkedBlockingQueue<>();
-    private final SseParser parser = new SseParser();
-    private final ArrayDeque<SseEvent> ready = new ArrayDeque<>();
+    private final StreamThread thread;
     private volatile Flow.Subscription subscription;
     private volatile boolean closed;
-    private boolean ended;
+    // the stream's thread's only
+    private final ArrayDeque<Object> early = new ArrayDeque<>();
+    private final SseParser parser = new SseParser();
+    private final ArrayDeque<SseEvent> ready = new ArrayDeque<>();
+    private Listener listener;
+    private Collector collector;
+    private Object endOfBody;
+    private boolean paused;
+    private boolean owed; // a buffer was taken, and the next one not yet asked for
+    private boolean told; // the taker heard the end
+
+    public SseSource(StreamThread thread) {
+        this.thread = thread;
+    }
+
+    /** The thread the body is delivered on. */
+    public StreamThread thread() {
+        return thread;
+    }
 
     @Override
     public void onSubscribe(Flow.Subscription subscription) {
@@ -50,105 +79,174 @@ public final class SseSource implements Flow.Subscriber<List<ByteBuffer>> {
 
     @Override
     public void onNext(List<ByteBuffer> buffers) {
-        arrivals.offer(buffers);
+        arrive(buffers);
     }
 
     @Override
     public void onError(Throwable failure) {
-        arrivals.offer(new Failure(failure));
+        arrive(new Failure(failure));
     }
 
     @Override
     public void onComplete() {
-        arrivals.offer(END);
+        arrive(END);
+    }
+
+    /** From now on the listener takes every event, on the stream's thread; what arrived already comes first. */
+    public void pushTo(Listener taker) {
+        thread.execute(() -> {
+            listener = taker;
+            taker.attached();
+            replayEarly();
+        });
     }
 
     /**
-     * The next event, or null when the stream ended cleanly.
-     *
-     * @throws TimeoutException when nothing arrived within the timeout (the stream is left open)
-     * @throws IOException      when the upstream connection failed, or the source was closed
+     * Reads the whole body as bytes (an error page, or JSON where a stream was expected), up to {@code maxBytes}; the
+     * connection is closed after a body cut at the limit. Completes exceptionally when the connection fails or the
+     * source is closed, e.g. by the caller's timeout.
      */
-    public SseEvent next(long timeoutNanos) throws IOException, TimeoutException, InterruptedException {
-        long deadline = System.nanoTime() + timeoutNanos;
-        while (ready.isEmpty() && !ended) {
-            for (ByteBuffer buffer : take(deadline)) {
-                parser.feed(buffer, ready::add);
-            }
-        }
-        return ready.poll();
+    public CompletableFuture<byte[]> collect(int maxBytes) {
+        Collector taker = new Collector(maxBytes);
+        thread.execute(() -> {
+            collector = taker;
+            replayEarly();
+        });
+        return taker.result;
     }
 
-    /** Reads the rest of the body as raw bytes (an error page, or JSON where a stream was expected), up to a limit. */
-    public byte[] readAll(int maxBytes, long timeoutNanos) throws IOException, TimeoutException, InterruptedException {
-        long deadline = System.nanoTime() + timeoutNanos;
-        ByteArrayOutputStream body = new ByteArrayOutputStream();
-        try {
-            while (!ended && body.size() < maxBytes) {
-                for (ByteBuffer buffer : take(deadline)) {
-                    byte[] bytes = new byte[Math.min(buffer.remaining(), maxBytes - body.size())];
-                    buffer.get(bytes);
-                    body.write(bytes);
-                }
-            }
-            return body.toByteArray();
-        } finally {
-            close(); // read whole, cut at the limit, or timed out: either way the connection is done with
-        }
+    /** Stops delivering events to the listener (e.g. while the client's connection is full); call on the stream's thread. */
+    public void pause() {
+        paused = true;
     }
 
-    /**
-     * After the end marker: reads what is left of the body (the chunked encoding's terminator, usually) so that the
-     * connection goes back to the keep-alive pool; aborts it instead when the provider does not finish promptly.
-     */
-    public void drain(long timeoutNanos) {
-        try {
-            long deadline = System.nanoTime() + timeoutNanos;
-            while (next(deadline - System.nanoTime()) != null) {
-                // events after the end marker are ignored
-            }
-        } catch (IOException | TimeoutException e) {
-            close();
-        } catch (InterruptedException e) {
-            close();
-            Thread.currentThread().interrupt();
-        }
+    /** Delivers events again after {@link #pause()}; from any thread. */
+    public void resume() {
+        thread.execute(() -> {
+            paused = false;
+            dispatch();
+        });
     }
 
-    /** Aborts the upstream request and releases its connection; a consumer waiting in {@link #next} is woken. */
+    /** Aborts the upstream request and releases its connection; the taker is told. From any thread. */
     public void close() {
         closed = true;
         Flow.Subscription current = subscription;
         if (current != null) {
             current.cancel();
         }
-        arrivals.offer(CLOSED);
+        thread.execute(() -> arrive(CLOSED));
+    }
+
+    /** Runs on the stream's thread: the publisher delivers there, and so does {@link #close()}. */
+    private void arrive(Object item) {
+        if (listener == null && collector == null) {
+            early.add(item);
+        } else {
+            take(item);
+        }
+    }
+
+    private void replayEarly() {
+        Object item;
+        while (!told && (item = early.poll()) != null) {
+            take(item);
+        }
+        dispatch();
     }
 
     @SuppressWarnings("unchecked")
-    private List<ByteBuffer> take(long deadline) throws IOException, TimeoutException, InterruptedException {
-        long left = deadline - System.nanoTime();
-        Object arrival = left > 0 ? arrivals.poll(left, TimeUnit.NANOSECONDS) : arrivals.poll();
-        if (arrival == null) {
-            throw new TimeoutException();
+    private void take(Object item) {
+        if (told) {
+            return;
         }
-        if (arrival == CLOSED) {
-            ended = true;
-            throw new ClosedException();
+        if (item == CLOSED) {
+            tell(new ClosedException());
+            return;
         }
-        if (arrival == END) {
-            ended = true;
-            parser.finish(ready::add);
-            return List.of();
+        if (item instanceof List<?> buffers) {
+            for (ByteBuffer buffer : (List<ByteBuffer>) buffers) {
+                if (collector != null) {
+                    collector.add(buffer);
+                } else {
+                    parser.feed(buffer, ready::add);
+                }
+            }
+            owed = true;
+        } else {
+            if (item == END && collector == null) {
+                parser.finish(ready::add);
+            }
+            endOfBody = item;
         }
-        if (arrival instanceof Failure failure) {
-            ended = true;
-            throw failure.cause() instanceof IOException io ? io : new IOException("upstream stream failed", failure.cause());
+        dispatch();
+    }
+
+    /** Delivers what is ready unless paused; then either asks for the next buffer or, at the end, says so once. */
+    private void dispatch() {
+        while (!paused && !told && !ready.isEmpty()) {
+            listener.event(ready.poll());
         }
-        Flow.Subscription current = subscription;
-        if (current != null && !closed) {
-            current.request(1);
+        if (paused || told || !ready.isEmpty() || (listener == null && collector == null)) {
+            return;
         }
-        return (List<ByteBuffer>) arrival;
+        if (collector != null && collector.full()) {
+            told = true;
+            close(); // the rest is not wanted; its connection goes
+            collector.done(null);
+        } else if (endOfBody != null) {
+            tell(endOfBody instanceof Failure failure ? asIoException(failure.cause()) : null);
+        } else if (owed) {
+            owed = false;
+            Flow.Subscription current = subscription;
+            if (current != null && !closed) {
+                current.request(1);
+            }
+        }
+    }
+
+    private void tell(IOException failure) {
+        if (told) {
+            return;
+        }
+        told = true;
+        if (collector != null) {
+            collector.done(failure);
+        } else {
+            listener.ended(failure);
+        }
+    }
+
+    private static IOException asIoException(Throwable failure) {
+        return failure instanceof IOException io ? io : new IOException("upstream stream failed", failure);
+    }
+
+    /** A body read whole. */
+    private static final class Collector {
+        final CompletableFuture<byte[]> result = new CompletableFuture<>();
+        private final ByteArrayOutputStream body = new ByteArrayOutputStream();
+        private final int maxBytes;
+
+        Collector(int maxBytes) {
+            this.maxBytes = maxBytes;
+        }
+
+        void add(ByteBuffer buffer) {
+            byte[] bytes = new byte[Math.min(buffer.remaining(), maxBytes - body.size())];
+            buffer.get(bytes);
+            body.write(bytes, 0, bytes.length);
+        }
+
+        boolean full() {
+            return body.size() >= maxBytes;
+        }
+
+        void done(IOException failure) {
+            if (failure == null) {
+                result.complete(body.toByteArray());
+            } else {
+                result.completeExceptionally(failure);
+            }
+        }
     }
 }

@@ -11,6 +11,7 @@ import io.chain429.provider.UpstreamRequest;
 import io.chain429.provider.UpstreamResponse;
 import io.chain429.provider.UpstreamStream;
 import io.chain429.sse.SseSource;
+import io.chain429.sse.StreamThread;
 import java.net.URI;
 import java.net.http.HttpHeaders;
 import java.nio.ByteBuffer;
@@ -27,6 +28,7 @@ import java.util.concurrent.Flow;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * The offline provider that ends the shipped default chain, so a newcomer's first request succeeds with no keys
@@ -88,7 +90,8 @@ public final class DemoAdapter extends OpenAiCompatibleAdapter {
      * stream reader as a provider's bytes.
      */
     @Override
-    public UpstreamStream open(ProviderClient client, UpstreamRequest request, CallGuard guard) {
+    public UpstreamStream open(ProviderClient client, UpstreamRequest request, CallGuard guard, Consumer<UpstreamStream> onHeaders)
+            throws InterruptedException {
         JsonNode body = Json.parseOrNull(request.body());
         String id = "chatcmpl-demo-" + UUID.randomUUID().toString().replace("-", "");
         long created = Instant.now().getEpochSecond();
@@ -100,10 +103,16 @@ public final class DemoAdapter extends OpenAiCompatibleAdapter {
         }
         events.add(chunk(id, created, model, Json.object(), "stop"));
         events.add("[DONE]");
-        SseSource source = new SseSource();
+        SseSource source = new SseSource(StreamThread.of(TICKER));
+        UpstreamStream stream = new UpstreamStream(200, HttpHeaders.of(Map.of("content-type", List.of("text/event-stream")), (k, v) -> true), source);
+        try {
+            TICKER.submit(() -> onHeaders.accept(stream)).get(); // on the stream's thread, like an HTTP stream's
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        }
         guard.onAbort(source::close);
         source.onSubscribe(new Emitter(source, events));
-        return new UpstreamStream(200, HttpHeaders.of(Map.of("content-type", List.of("text/event-stream")), (k, v) -> true), source);
+        return stream;
     }
 
     /** Pushes one event per tick into the source, stopping when the reader closes it. */

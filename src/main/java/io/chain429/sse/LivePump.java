@@ -1,0 +1,214 @@
+package io.chain429.sse;
+
+import io.chain429.chain.Step;
+import io.chain429.config.ProviderConfig.Timeouts;
+import io.chain429.provider.ChunkReader;
+import io.chain429.provider.StreamItem;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Relays a committed stream on the thread that delivers its body (the provider connection's event loop): each event is
+ * normalized and written to the client as it is parsed, with no hand-off to another thread, which is what lets an
+ * event reach the client a fraction of a millisecond after the provider sent it. The idle and total timeouts are one
+ * timer per stream, re-armed only when it fires; a client that reads slower than the provider writes pauses the
+ * upstream read.
+ *
+ * <p>Runs on the stream's thread only, from the commit point on ({@link CommitGate} hands the stream over);
+ * {@link #result} is how the request's thread learns how it ended.
+ */
+final class LivePump implements SseSource.Listener {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LivePump.class);
+    /** How long to wait for the rest of a finished stream's body, to keep its connection for the next request. */
+    private static final long DRAIN_MILLIS = 1_000;
+    /** A client that takes nothing for this long is treated as gone. */
+    private static final long STALLED_CLIENT_NANOS = TimeUnit.SECONDS.toNanos(30);
+
+    /** Completes when the client's response has ended. */
+    final CompletableFuture<LiveStream.Relayed> result = new CompletableFuture<>();
+
+    private final SseWriter writer;
+    private final SseWriter.Headers headers;
+    private final Step step;
+    private final SseSource source;
+    private final ChunkReader reader;
+    private final List<StreamItem.Chunk> buffered;
+    private final Timeouts timeouts;
+    private final long idleNanos;
+    private final long totalDeadline;
+    private boolean finished; // a chunk carried a finish reason
+    private boolean over; // the client's response is done with; what is left of the body is drained or dropped
+    private long lastEventNanos;
+    private long pausedSince; // 0 unless waiting for room in the client's connection
+    private StreamThread.Timer timer;
+
+    /**
+     * @param headers       the headers that commit the stream
+     * @param buffered      the chunks read before the commit point, the first content among them
+     * @param startedNanos  when the attempt started, for the total timeout
+     */
+    LivePump(SseWriter writer, SseWriter.Headers headers, Step step, SseSource source, ChunkReader reader,
+             List<StreamItem.Chunk> buffered, Timeouts timeouts, long startedNanos) {
+        this.writer = writer;
+        this.headers = headers;
+        this.step = step;
+        this.source = source;
+        this.reader = reader;
+        this.buffered = buffered;
+        this.timeouts = timeouts;
+        this.idleNanos = timeouts.idle().toNanos();
+        this.totalDeadline = startedNanos + timeouts.total().toNanos();
+    }
+
+    /** Commits: the client gets the headers and the chunks read so far, at once. */
+    @Override
+    public void attached() {
+        guarded(() -> {
+            writer.commit(headers);
+            lastEventNanos = System.nanoTime();
+            for (StreamItem.Chunk chunk : buffered) {
+                write(chunk);
+            }
+            if (!over) {
+                arm();
+            }
+        });
+    }
+
+    @Override
+    public void event(SseEvent event) {
+        if (over) {
+            return; // after [DONE]: the rest of the body is read only to keep its connection
+        }
+        guarded(() -> {
+            lastEventNanos = System.nanoTime();
+            StreamItem item = reader.read(event);
+            if (item instanceof StreamItem.Done) {
+                end(null);
+            } else if (item instanceof StreamItem.Error) {
+                end("the provider reported an error in the middle of the stream");
+            } else if (item instanceof StreamItem.Chunk chunk) {
+                write(chunk);
+            }
+        });
+    }
+
+    @Override
+    public void ended(IOException failure) {
+        cancelTimer();
+        if (over) {
+            return; // the drained body of a finished stream, or the close that cut its drain short
+        }
+        guarded(() -> {
+            if (failure instanceof SseSource.ClosedException) {
+                leave(); // the client went away, and its call with it
+            } else if (failure != null) {
+                end("the connection to the provider was lost");
+            } else {
+                // a provider that just closes after its finish reason still gets its [DONE]
+                end(finished ? null : "the provider's stream was cut before it finished");
+            }
+        });
+    }
+
+    private void write(StreamItem.Chunk chunk) {
+        finished |= chunk.finishes();
+        if (writer.chunk(chunk)) {
+            return;
+        }
+        if (writer.gone()) {
+            leave();
+            return;
+        }
+        // the client reads slower than the provider writes: stop reading the provider until there is room
+        source.pause();
+        pausedSince = System.nanoTime();
+        writer.onRoom(() -> source.thread().execute(this::roomAgain));
+    }
+
+    private void roomAgain() {
+        if (!over && pausedSince != 0) {
+            pausedSince = 0;
+            lastEventNanos = System.nanoTime(); // the provider was not asked for anything meanwhile
+            source.resume();
+        }
+    }
+
+    /** Ends the client's response, well ({@code failure} null) or with an error event, and reports the outcome. */
+    private void end(String failure) {
+        over = true;
+        cancelTimer();
+        writer.end(failure);
+        result.complete(new LiveStream.Relayed(failure, writer.usage()));
+        if (failure == null) {
+            timer = source.thread().schedule(DRAIN_MILLIS, source::close); // unless the body ends by then
+        } else {
+            source.close();
+        }
+    }
+
+    /** The client left, or stopped reading: nothing to tell anyone. */
+    private void leave() {
+        over = true;
+        cancelTimer();
+        source.close();
+        writer.close();
+        result.complete(new LiveStream.Relayed(null, writer.usage()));
+    }
+
+    private void arm() {
+        long deadline = pausedSince != 0
+                ? Math.min(pausedSince + STALLED_CLIENT_NANOS, totalDeadline)
+                : Math.min(lastEventNanos + idleNanos, totalDeadline);
+        long millis = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()) + 1;
+        timer = source.thread().schedule(millis, this::timeUp);
+    }
+
+    private void timeUp() {
+        timer = null;
+        if (over) {
+            return;
+        }
+        guarded(() -> {
+            long now = System.nanoTime();
+            if (now - totalDeadline >= 0) {
+                end("the provider's stream exceeded the total timeout of " + readable(timeouts.total()));
+            } else if (pausedSince != 0 && now - pausedSince >= STALLED_CLIENT_NANOS) {
+                leave();
+            } else if (pausedSince == 0 && now - lastEventNanos >= idleNanos) {
+                end("the provider sent nothing for " + readable(timeouts.idle()));
+            } else {
+                arm();
+            }
+        });
+    }
+
+    private void cancelTimer() {
+        if (timer != null) {
+            timer.cancel();
+            timer = null;
+        }
+    }
+
+    /** A failure of 429chain's own while relaying ends the stream with an error event rather than leaving it hanging. */
+    private void guarded(Runnable step) {
+        try {
+            step.run();
+        } catch (RuntimeException e) {
+            LOG.error("relaying the stream of {} failed", step, e);
+            if (!over) {
+                end("429chain could not relay the stream");
+            }
+        }
+    }
+
+    private static String readable(Duration duration) {
+        return duration.toMillis() % 1000 == 0 ? duration.toSeconds() + "s" : duration.toMillis() + "ms";
+    }
+}
