@@ -279,6 +279,59 @@ class StreamingTest {
     }
 
     @Test
+    void aStreamServedAfterAHopCountsItsAttemptsAndLeavesTheProviderWaitOutOfTheOverhead() {
+        // the stream is committed on its connection's event loop, before the waterfall has recorded its attempt
+        first.then(Reply.json(429, "{\"error\":{\"message\":\"slow down\"}}").withHeader("Retry-After", "5"));
+        second.always(Reply.stream(StreamScript.chat("model-b", "slow ", "start").firstByteDelay(Duration.ofMillis(600))));
+
+        Streamed streamed = gateway.streamChat("duo");
+
+        assertThat(streamed.header("X-429chain-Provider")).isEqualTo("second/model-b");
+        assertThat(streamed.header("X-429chain-Attempts")).isEqualTo("2");
+        assertThat(Double.parseDouble(streamed.header("X-429chain-Overhead-Ms")))
+                .as("429chain's own time, without the 600 ms the provider took").isBetween(0.0, 300.0);
+        assertThat(streamed.firstContentMillis()).isGreaterThanOrEqualTo(600);
+        assertThat(streamed.content()).isEqualTo("slow start");
+    }
+
+    @Test
+    void aClientThatReadsSlowerThanTheProviderWritesGetsEveryEventInOrder() throws Exception {
+        // 16 MiB at once, more than the client's connection takes without waiting: the relay pauses and resumes on the
+        // way (reading the provider only as the client makes room), and the client must get all of it, in order
+        String[] tokens = new String[2_000];
+        for (int i = 0; i < tokens.length; i++) {
+            tokens[i] = "<" + i + ">" + "x".repeat(8_000);
+        }
+        first.then(Reply.stream(StreamScript.chat("model-a", tokens)));
+        HttpResponse<InputStream> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(gateway.uri("/v1/chat/completions"))
+                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"solo\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"))
+                .build(), HttpResponse.BodyHandlers.ofInputStream());
+
+        StringBuilder content = new StringBuilder();
+        String last = null;
+        try (var lines = new java.io.BufferedReader(new java.io.InputStreamReader(response.body(), java.nio.charset.StandardCharsets.UTF_8), 4_096)) {
+            String line;
+            long read = 0;
+            while ((line = lines.readLine()) != null) {
+                if (line.startsWith("data: ")) {
+                    last = line.substring(6);
+                    if (!last.equals("[DONE]")) {
+                        content.append(new Streamed.Event(0, last).json().path("choices").path(0).path("delta").path("content").asText(""));
+                    }
+                }
+                read += line.length();
+                if (read > 256 * 1024) {
+                    read = 0;
+                    sleep(10); // a slow reader: about 25 MB/s
+                }
+            }
+        }
+
+        assertThat(last).isEqualTo("[DONE]");
+        assertThat(content.toString()).isEqualTo(String.join("", tokens));
+    }
+
+    @Test
     void aClientThatLeavesCancelsTheUpstreamStream() throws Exception {
         first.then(Reply.stream(StreamScript.chat("model-a", "a", "b", "c", "d", "e", "f", "g", "h").interval(Duration.ofMillis(200))));
         HttpClient http = HttpClient.newHttpClient();
