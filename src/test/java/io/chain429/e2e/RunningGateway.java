@@ -14,6 +14,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,9 +36,11 @@ public final class RunningGateway implements AutoCloseable {
     private final int port;
     private final String scheme;
     private final HttpClient http;
+    private final List<Path> temporary;
 
-    private RunningGateway(Main main, int port, SSLContext clientTls) {
+    private RunningGateway(Main main, int port, SSLContext clientTls, List<Path> temporary) {
         this.main = main;
+        this.temporary = temporary;
         this.port = port;
         this.scheme = clientTls == null ? "http" : "https";
         HttpClient.Builder client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1);
@@ -55,6 +59,7 @@ public final class RunningGateway implements AutoCloseable {
     public static RunningGateway start(String gatewayYaml, String chainsYaml, Map<String, String> environment, SSLContext clientTls)
             throws Exception {
         Path dir = Files.createTempDirectory("429chain-e2e");
+        List<Path> temporary = new ArrayList<>(List.of(dir));
         Path config = Files.createDirectories(dir.resolve("config"));
         Path routes = Files.createDirectories(dir.resolve("routes"));
         Files.writeString(config.resolve("429chain.yaml"), gatewayYaml);
@@ -62,26 +67,31 @@ public final class RunningGateway implements AutoCloseable {
             Files.copy(Path.of("routes", file), routes.resolve(file));
         }
         Files.writeString(routes.resolve("chains.camel.yaml"), chainsYaml);
-        return start(config, routes, environment, clientTls);
+        return start(config, routes, environment, clientTls, temporary);
     }
 
     /** Boots from existing folders (e.g. the project's shipped config/ and routes/). */
     public static RunningGateway start(Path configDir, Path routesDir, Map<String, String> environment) throws Exception {
-        return start(configDir, routesDir, environment, null);
+        return start(configDir, routesDir, environment, null, new ArrayList<>());
     }
 
-    private static RunningGateway start(Path configDir, Path routesDir, Map<String, String> environment, SSLContext clientTls)
-            throws Exception {
+    /** @param temporary the folders made for this gateway, deleted when it closes; the data folder joins them when made here */
+    private static RunningGateway start(Path configDir, Path routesDir, Map<String, String> environment, SSLContext clientTls,
+                                        List<Path> temporary) throws Exception {
         int port = freePort();
         Map<String, String> env = new HashMap<>(environment);
         env.put("CHAIN429_CONFIG_DIR", configDir.toString());
         env.put("CHAIN429_ROUTES_DIR", routesDir.toString());
         env.put("CHAIN429_PORT", String.valueOf(port));
-        env.putIfAbsent("CHAIN429_DATA_DIR", Files.createTempDirectory("429chain-data").toString());
+        if (!env.containsKey("CHAIN429_DATA_DIR")) {
+            Path data = Files.createTempDirectory("429chain-data");
+            temporary.add(data);
+            env.put("CHAIN429_DATA_DIR", data.toString());
+        }
         env.putIfAbsent("CHAIN429_MANAGEMENT_PORT", "0"); // any free port, read back from the running server
         Main main = Gateway.create(RuntimeSettings.resolve(env)).main();
         main.start();
-        return new RunningGateway(main, port, clientTls);
+        return new RunningGateway(main, port, clientTls, temporary);
     }
 
     /** A chains file with one chain per entry: name followed by its comma-separated steps. */
@@ -264,5 +274,12 @@ public final class RunningGateway implements AutoCloseable {
     @Override
     public void close() {
         main.stop();
+        for (Path folder : temporary) {
+            try (var paths = Files.walk(folder)) {
+                paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+            } catch (IOException | UncheckedIOException e) {
+                // a temporary folder left behind is no failure of the test
+            }
+        }
     }
 }
