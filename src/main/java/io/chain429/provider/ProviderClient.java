@@ -259,7 +259,14 @@ public final class ProviderClient {
                         return;
                     }
                     vertx.cancelTimer(firstByteTimer);
-                    read.apply(answered.result()).onComplete(done -> {
+                    Future<T> reading;
+                    try {
+                        reading = read.apply(answered.result());
+                    } catch (RuntimeException e) {
+                        result.completeExceptionally(e); // the caller waits for this result with no deadline of its own
+                        return;
+                    }
+                    reading.onComplete(done -> {
                         if (done.succeeded()) {
                             result.complete(done.result());
                         } else {
