@@ -36,8 +36,6 @@ public final class CommitGate implements SseSource.Listener {
 
     /** An error page or JSON body read where a stream was expected is capped: nothing in it is worth more. */
     static final int MAX_BODY = 1 << 20;
-    /** How long to wait for the rest of a stream read whole, to keep its connection for the next request. */
-    private static final long DRAIN_MILLIS = 1_000;
     /** Beyond the total timeout, after which waiting for the gate would mean a bug: give up then. */
     private static final long GRACE_SECONDS = 10;
 
@@ -92,7 +90,7 @@ public final class CommitGate implements SseSource.Listener {
             source.pushTo(this);
             return;
         }
-        timer = source.thread().schedule(millisUntil(totalDeadline), () -> {
+        timer = source.thread().scheduleAt(totalDeadline, () -> {
             outcome.completeExceptionally(new TimeoutException("no complete answer within the total timeout"));
             source.close();
         });
@@ -200,8 +198,7 @@ public final class CommitGate implements SseSource.Listener {
         if (finished || contentThenDone) {
             decide(new Outcome.Streaming(new LiveStream(buffered, null)));
             if (marker) {
-                cancelTimer();
-                timer = stream.source().thread().schedule(DRAIN_MILLIS, stream.source()::close); // unless the body ends by then
+                stream.source().drain();
             }
             return;
         }
@@ -235,7 +232,7 @@ public final class CommitGate implements SseSource.Listener {
     /** The first-token deadline until content came, then (a stream read whole) the idle one; the total one throughout. */
     private void arm() {
         long deadline = content ? Math.min(lastEventNanos + timeouts.idle().toNanos(), totalDeadline) : Math.min(firstTokenDeadline, totalDeadline);
-        timer = stream.source().thread().schedule(millisUntil(deadline), this::timeUp);
+        timer = stream.source().thread().scheduleAt(deadline, this::timeUp);
     }
 
     private void timeUp() {
@@ -263,9 +260,5 @@ public final class CommitGate implements SseSource.Listener {
             timer.cancel();
             timer = null;
         }
-    }
-
-    private static long millisUntil(long deadlineNanos) {
-        return TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime()) + 1;
     }
 }

@@ -25,8 +25,6 @@ import org.slf4j.LoggerFactory;
 final class LivePump implements SseSource.Listener {
 
     private static final Logger LOG = LoggerFactory.getLogger(LivePump.class);
-    /** How long to wait for the rest of a finished stream's body, to keep its connection for the next request. */
-    private static final long DRAIN_MILLIS = 1_000;
     /** A client that takes nothing for this long is treated as gone. */
     private static final long STALLED_CLIENT_NANOS = TimeUnit.SECONDS.toNanos(30);
 
@@ -147,7 +145,7 @@ final class LivePump implements SseSource.Listener {
         writer.end(failure);
         result.complete(new LiveStream.Relayed(failure, writer.usage()));
         if (failure == null) {
-            timer = source.thread().schedule(DRAIN_MILLIS, source::close); // unless the body ends by then
+            source.drain();
         } else {
             source.close();
         }
@@ -166,8 +164,7 @@ final class LivePump implements SseSource.Listener {
         long deadline = pausedSince != 0
                 ? Math.min(pausedSince + STALLED_CLIENT_NANOS, totalDeadline)
                 : Math.min(lastEventNanos + idleNanos, totalDeadline);
-        long millis = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()) + 1;
-        timer = source.thread().schedule(millis, this::timeUp);
+        timer = source.thread().scheduleAt(deadline, this::timeUp);
     }
 
     private void timeUp() {

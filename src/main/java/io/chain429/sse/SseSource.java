@@ -38,6 +38,8 @@ public final class SseSource implements Flow.Subscriber<List<ByteBuffer>> {
         }
     }
 
+    /** How long to wait for the rest of a body after its end marker, to keep its connection for the next request. */
+    private static final long DRAIN_MILLIS = 1_000;
     private static final Object END = new Object();
     private static final Object CLOSED = new Object();
 
@@ -57,6 +59,7 @@ public final class SseSource implements Flow.Subscriber<List<ByteBuffer>> {
     private boolean paused;
     private boolean owed; // a buffer was taken, and the next one not yet asked for
     private boolean told; // the taker heard the end
+    private StreamThread.Timer draining; // closes the source unless the body ends first
 
     public SseSource(StreamThread thread) {
         this.thread = thread;
@@ -113,6 +116,17 @@ public final class SseSource implements Flow.Subscriber<List<ByteBuffer>> {
             replayEarly();
         });
         return taker.result;
+    }
+
+    /**
+     * After the end marker: reads what is left of the body (the chunked encoding's terminator, usually) so that its
+     * connection goes back to the keep-alive pool, and closes the source instead when the body does not end promptly.
+     * The listener still hears the end. Call on the stream's thread.
+     */
+    public void drain() {
+        if (!told && draining == null) {
+            draining = thread.schedule(DRAIN_MILLIS, this::close);
+        }
     }
 
     /** Stops delivering events to the listener (e.g. while the client's connection is full); call on the stream's thread. */
@@ -210,6 +224,9 @@ public final class SseSource implements Flow.Subscriber<List<ByteBuffer>> {
             return;
         }
         told = true;
+        if (draining != null) {
+            draining.cancel();
+        }
         if (collector != null) {
             collector.done(failure);
         } else {

@@ -18,6 +18,11 @@ public interface StreamThread {
     /** Runs the task on this thread after the delay. Call it on this thread. */
     Timer schedule(long delayMillis, Runnable task);
 
+    /** Runs the task on this thread once {@link System#nanoTime()} has passed the deadline. Call it on this thread. */
+    default Timer scheduleAt(long deadlineNanos, Runnable task) {
+        return schedule(TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime()) + 1, task);
+    }
+
     /** A scheduled task, until it ran. */
     @FunctionalInterface
     interface Timer {
