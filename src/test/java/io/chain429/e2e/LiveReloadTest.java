@@ -230,16 +230,7 @@ class LiveReloadTest {
     // ------------------------------------------------------------------------------------------------------ helpers
 
     private String providers(String firstUrl, String more) {
-        return """
-                version: 1
-                providers:
-                  - id: first
-                    type: openai-compatible
-                    baseUrl: %s
-                  - id: second
-                    type: openai-compatible
-                    baseUrl: %s
-                """.formatted(firstUrl, second.baseUrl()) + more;
+        return RunningGateway.firstAndSecond(firstUrl, second.baseUrl(), more);
     }
 
     private CompletableFuture<Streamed> openSlowStreamOnFirst() {

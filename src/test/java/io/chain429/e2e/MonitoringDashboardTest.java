@@ -1,6 +1,7 @@
 package io.chain429.e2e;
 
 import static io.chain429.e2e.RunningGateway.chains;
+import static io.chain429.e2e.RunningGateway.firstAndSecond;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -48,16 +49,8 @@ class MonitoringDashboardTest {
     static void bootAndServeTraffic() throws Exception {
         first = new ProviderSimulator("first");
         second = new ProviderSimulator("second");
-        gateway = RunningGateway.start("""
-                version: 1
-                providers:
-                  - id: first
-                    type: openai-compatible
-                    baseUrl: %s
-                  - id: second
-                    type: openai-compatible
-                    baseUrl: %s
-                """.formatted(first.baseUrl(), second.baseUrl()), chains("duo", "first/model-a, second/model-b"), Map.of());
+        gateway = RunningGateway.start(firstAndSecond(first.baseUrl(), second.baseUrl(), ""),
+                chains("duo", "first/model-a, second/model-b"), Map.of());
         // a 429 and a hop to the next step, tokens counted, then a stream for time to first token
         first.then(Reply.json(429, "{}").withHeader("retry-after", "600"));
         assertThat(gateway.chat("duo").statusCode()).isEqualTo(200);

@@ -1,6 +1,7 @@
 package io.chain429.e2e;
 
 import static io.chain429.e2e.RunningGateway.chains;
+import static io.chain429.e2e.RunningGateway.firstAndSecond;
 import static io.chain429.e2e.RunningGateway.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -23,19 +24,11 @@ class OperationsTest {
     void boot() throws Exception {
         first = new ProviderSimulator("first");
         second = new ProviderSimulator("second");
-        gateway = RunningGateway.start("""
-                version: 1
-                providers:
-                  - id: first
-                    type: openai-compatible
-                    baseUrl: %s
-                  - id: second
-                    type: openai-compatible
-                    baseUrl: %s
+        gateway = RunningGateway.start(firstAndSecond(first.baseUrl(), second.baseUrl(), """
                   - id: nokey
                     type: groq
                     apiKey: ${env:UNSET_FOR_OPERATIONS_TEST}
-                """.formatted(first.baseUrl(), second.baseUrl()), chains("duo", "first/model-a, second/model-b"), Map.of());
+                """), chains("duo", "first/model-a, second/model-b"), Map.of());
     }
 
     @AfterEach

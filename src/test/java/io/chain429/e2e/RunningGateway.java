@@ -94,6 +94,23 @@ public final class RunningGateway implements AutoCloseable {
         return new RunningGateway(main, port, clientTls, temporary);
     }
 
+    /**
+     * A {@code 429chain.yaml} with two plain {@code openai-compatible} providers, {@code first} and {@code second}, at
+     * these addresses, then {@code moreProviders} (further entries of the {@code providers} list, indented by two).
+     */
+    public static String firstAndSecond(String firstUrl, String secondUrl, String moreProviders) {
+        return """
+                version: 1
+                providers:
+                  - id: first
+                    type: openai-compatible
+                    baseUrl: %s
+                  - id: second
+                    type: openai-compatible
+                    baseUrl: %s
+                """.formatted(firstUrl, secondUrl) + moreProviders;
+    }
+
     /** A chains file with one chain per entry: name followed by its comma-separated steps. */
     public static String chains(String... nameThenSteps) {
         StringBuilder yaml = new StringBuilder();
