@@ -1,5 +1,6 @@
 package io.chain429;
 
+import io.chain429.api.EventLoopHttpEngine;
 import io.chain429.api.ListModels;
 import io.chain429.api.ListRateLimits;
 import io.chain429.api.LogRequest;
@@ -11,6 +12,7 @@ import io.chain429.api.WriteApiError;
 import io.chain429.api.WriteCompletion;
 import io.chain429.chain.Availability;
 import io.chain429.chain.CallProvider;
+import io.chain429.chain.LeaveEventLoop;
 import io.chain429.chain.ChainDefinition;
 import io.chain429.chain.ChainFiles;
 import io.chain429.chain.ChainRegistry;
@@ -78,6 +80,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.camel.CamelContext;
@@ -146,10 +149,10 @@ public final class Gateway {
         guardExposure(settings, clients, tls.isPresent());
 
         // One Vert.x for everything: Camel's platform-http finds it in the registry (it then leaves closing it to us) and
-        // serves clients on its event loops, and the provider clients do their I/O on the same loops. Camel runs each
-        // request on a Vert.x worker thread (virtual on Java 24+, see RequestThreads), and a stream holds its thread
-        // until it ends: the pool bounds how many requests are served at once. Streams may outlast Vert.x's
-        // blocked-thread warning.
+        // serves clients on its event loops, and the provider clients do their I/O on the same loops. A request's route
+        // starts on the loop (EventLoopHttpEngine) and goes on, once the provider answered, on a Vert.x worker thread
+        // (virtual on Java 24+, see RequestThreads); a stream holds its thread until it ends: the pool bounds how many
+        // requests are served at once. Streams may outlast Vert.x's blocked-thread warning.
         Vertx vertx = Vertx.vertx(new VertxOptions()
                 .setWorkerPoolSize(settings.maxConcurrentRequests())
                 .setMaxWorkerExecuteTime(TimeUnit.HOURS.toNanos(1)));
@@ -208,6 +211,14 @@ public final class Gateway {
         tls.ifPresent(certificate -> main.addOverrideProperty("camel.server.useGlobalSslContextParameters", "true"));
 
         main.bind("vertx", vertx);
+        // Requests start on their connection's event loop (see EventLoopHttpEngine), unless a step before the provider
+        // call may block (Redis: a round trip per check) or the request threads are all taken (then they queue).
+        main.bind("platform-http-engine", new EventLoopHttpEngine(() -> redis.isEmpty()
+                && main.getCamelContext().getInflightRepository().size() < settings.maxConcurrentRequests()));
+        Executor requestThreads = task -> vertx.executeBlocking(() -> {
+            task.run();
+            return null;
+        }, false);
         ShutdownGate gate = new ShutdownGate();
         main.bind("shutdownGate", gate);
         main.bind("authenticate", new Authenticate(clients, config.settings().clientLimits()));
@@ -219,7 +230,8 @@ public final class Gateway {
         main.bind("startWaterfall", new StartWaterfall(chainRegistry, providers));
         main.bind("waterfallRouter", new WaterfallRouter(state, availability));
         main.bind("skipUnavailableStep", new SkipUnavailableStep(state, breakers, availability));
-        main.bind("callProvider", new CallProvider(state));
+        main.bind("callProvider", new CallProvider(state, requestThreads));
+        main.bind("leaveEventLoop", new LeaveEventLoop(requestThreads));
         main.bind("classifyOutcome", new ClassifyOutcome(state));
         main.bind("classifyFailure", new ClassifyFailure());
         main.bind("recordCooldown", new RecordCooldown(state, config.settings(), breakers, keyProbe));

@@ -6,41 +6,93 @@ import io.chain429.provider.Provider;
 import io.chain429.provider.UpstreamRequest;
 import io.chain429.ratelimit.ProviderState;
 import io.chain429.sse.CommitGate;
+import io.vertx.core.Context;
+import java.io.IOException;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import org.apache.camel.AsyncCallback;
 import org.apache.camel.Exchange;
-import org.apache.camel.Processor;
+import org.apache.camel.support.AsyncProcessorSupport;
 
 /**
  * Sends the current step's request through its provider's adapter. The provider's answer becomes the message body:
  * the whole {@link io.chain429.provider.UpstreamResponse}, or for a streaming request the {@link CommitGate} that
- * reads the stream from its headers on.
+ * read the stream up to its commit point (and relays the rest).
+ *
+ * <p>Asynchronous: on an event loop (where a request's route starts, see {@link io.chain429.api.EventLoopHttpEngine})
+ * the call is sent from right there and the route goes on, on a request thread, once the answer is decided; for a
+ * stream that is after its first token went to the client, so that hand-off is not on the first token's way. On a
+ * request thread (a later step of the waterfall) the call is awaited there.
  */
-public final class CallProvider implements Processor {
+public final class CallProvider extends AsyncProcessorSupport {
 
     private final ProviderState state;
+    private final Executor requestThreads;
 
-    public CallProvider(ProviderState state) {
+    public CallProvider(ProviderState state, Executor requestThreads) {
         this.state = state;
+        this.requestThreads = requestThreads;
     }
 
     @Override
-    public void process(Exchange exchange) throws Exception {
+    public boolean process(Exchange exchange, AsyncCallback callback) {
         Waterfall waterfall = exchange.getProperty(Waterfall.PROPERTY, Waterfall.class);
+        long started = System.nanoTime();
+        CompletionStage<Object> answer;
+        try {
+            answer = call(exchange, waterfall, started);
+        } catch (RuntimeException e) {
+            exchange.setException(e);
+            callback.done(true);
+            return true;
+        }
+        if (Context.isOnEventLoopThread()) {
+            answer.whenComplete((body, failure) -> {
+                long decided = System.nanoTime();
+                requestThreads.execute(() -> {
+                    settle(exchange, waterfall, body, failure, decided - started);
+                    callback.done(false);
+                });
+            });
+            return false;
+        }
+        Object body = null;
+        Throwable failure = null;
+        try {
+            body = answer.toCompletableFuture().get(); // bounded by the call's own timeouts
+        } catch (ExecutionException e) {
+            failure = e.getCause();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            failure = e;
+        }
+        settle(exchange, waterfall, body, failure, System.nanoTime() - started);
+        callback.done(true);
+        return true;
+    }
+
+    private CompletionStage<Object> call(Exchange exchange, Waterfall waterfall, long started) {
         Step step = waterfall.currentStep();
         Provider provider = waterfall.provider(step);
         UpstreamRequest request = provider.adapter().prepare(provider.config(), step.model(), waterfall.request().body());
         ClientLink client = exchange.getProperty(ClientLink.PROPERTY, ClientLink.class);
         CallGuard guard = client == null ? CallGuard.NONE : client;
-        long started = System.nanoTime();
-        try {
-            if (waterfall.request().stream()) {
-                CommitGate gate = new CommitGate(waterfall, provider, step, client, started, state.now());
-                provider.adapter().open(provider.client(), request, guard, gate::headers);
-                exchange.getMessage().setBody(gate);
-            } else {
-                exchange.getMessage().setBody(provider.adapter().send(provider.client(), request, guard));
-            }
-        } finally {
-            waterfall.addUpstreamNanos(System.nanoTime() - started);
+        if (waterfall.request().stream()) {
+            CommitGate gate = new CommitGate(waterfall, provider, step, client, started, state.now());
+            return provider.adapter().open(provider.client(), request, guard, gate::headers).thenCompose(headers -> gate.decided()).thenApply(Object.class::cast);
         }
+        return provider.adapter().send(provider.client(), request, guard).thenApply(Object.class::cast);
+    }
+
+    private static void settle(Exchange exchange, Waterfall waterfall, Object body, Throwable failure, long upstreamNanos) {
+        waterfall.addUpstreamNanos(upstreamNanos);
+        if (failure == null) {
+            exchange.getMessage().setBody(body);
+            return;
+        }
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+        exchange.setException(cause instanceof Exception e ? e : new IOException(cause));
     }
 }

@@ -9,8 +9,8 @@ import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 
 /**
- * Lets the step's adapter classify the provider's answer, and records the outcome on the waterfall. A stream is first
- * read up to its commit point, so that a stream failing early is classified like any other failure.
+ * Lets the step's adapter classify the provider's answer, and records the outcome on the waterfall. A stream was read
+ * up to its commit point, so that a stream failing early is classified like any other failure.
  */
 public final class ClassifyOutcome implements Processor {
 
@@ -29,12 +29,7 @@ public final class ClassifyOutcome implements Processor {
         java.net.http.HttpHeaders headers = answer instanceof CommitGate gate ? gate.upstreamHeaders() : ((UpstreamResponse) answer).headers();
         state.observe(QuotaKey.of(provider.config(), step.model()), provider.adapter().observeLimits(headers, state.now()));
         if (answer instanceof CommitGate gate) {
-            long waiting = System.nanoTime();
-            try {
-                waterfall.record(gate.await(), true);
-            } finally {
-                waterfall.addUpstreamNanos(System.nanoTime() - waiting);
-            }
+            waterfall.record(gate.await(), true); // decided already: CallProvider waited for that
         } else {
             waterfall.record(provider.adapter().classify((UpstreamResponse) answer, step.model(), state.now()), true);
         }

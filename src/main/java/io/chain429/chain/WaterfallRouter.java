@@ -2,6 +2,7 @@ package io.chain429.chain;
 
 import io.chain429.api.ClientLink;
 import io.chain429.ratelimit.ProviderState;
+import io.vertx.core.Context;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -25,6 +26,7 @@ import org.apache.camel.Exchange;
 public final class WaterfallRouter {
 
     static final String ATTEMPT = "direct:attempt";
+    static final String LEAVE_EVENT_LOOP = "direct:leave-event-loop";
 
     private final ProviderState state;
     private final Availability availability;
@@ -41,54 +43,80 @@ public final class WaterfallRouter {
         if (waterfall.finished() || (client != null && client.gone())) {
             return null; // answered, or nobody is waiting for an answer any more
         }
-        if (retrySameStep(waterfall)) {
+        Optional<Duration> retry = retrySameStep(waterfall);
+        if (retry.isPresent()) {
+            if (mustLeaveEventLoop(retry.get())) {
+                return LEAVE_EVENT_LOOP;
+            }
+            sleep(retry.get());
             waterfall.retryStep();
             return ATTEMPT;
         }
         if (waterfall.advance()) {
             return ATTEMPT;
         }
-        return waitForReset(waterfall) ? ATTEMPT : null;
+        Optional<Instant> reset = resetWithinMaxWait(waterfall);
+        if (reset.isEmpty()) {
+            return null;
+        }
+        if (mustLeaveEventLoop(Duration.between(state.now(), reset.get()))) {
+            return LEAVE_EVENT_LOOP; // no step is left to advance to: the router comes back to this same point
+        }
+        return holdUntil(waterfall, reset.get()) ? ATTEMPT : null;
     }
 
-    private boolean retrySameStep(Waterfall waterfall) throws InterruptedException {
+    /** How long to wait before trying the same step again, when the chain allows it and it is cheap. */
+    private Optional<Duration> retrySameStep(Waterfall waterfall) {
         Optional<Outcome> last = waterfall.lastOutcome();
         if (last.isEmpty() || !waterfall.retriesLeft()) {
-            return false;
+            return Optional.empty();
         }
         if (last.get() instanceof Outcome.Failed failed) {
-            return !failed.silent();
+            return failed.silent() ? Optional.empty() : Optional.of(Duration.ZERO);
         }
         if (last.get() instanceof Outcome.RateLimited limited && limited.resetAt().isPresent()) {
             Duration wait = Duration.between(state.now(), limited.resetAt().get());
             if (wait.compareTo(waterfall.policy().retryWait()) <= 0) {
-                sleep(wait);
-                return true;
+                return Optional.of(wait);
             }
         }
-        return false;
+        return Optional.empty();
     }
 
-    private boolean waitForReset(Waterfall waterfall) throws InterruptedException {
+    /** The earliest reset of the chain's steps, when the chain holds requests for it and it is within maxWait. */
+    private Optional<Instant> resetWithinMaxWait(Waterfall waterfall) {
         ChainPolicy policy = waterfall.policy();
         if (policy.maxWait().isZero()) {
-            return false;
+            return Optional.empty();
         }
         // a reset that passed while the chain was being tried (a slow machine) means: try again at once
         Optional<Instant> reset = availability.earliestReset(waterfall).or(() -> onlyRateLimited(waterfall) ? Optional.of(state.now()) : Optional.empty());
         if (reset.isEmpty() || Duration.between(state.now(), reset.get()).compareTo(policy.maxWait()) > 0) {
-            return false;
+            return Optional.empty();
         }
-        Semaphore queue = waiting.computeIfAbsent(waterfall.chainName(), name -> new Semaphore(policy.maxWaiting()));
+        return reset;
+    }
+
+    /** Holds the request until the reset, for a bounded number of requests per chain; then runs the chain once more. */
+    private boolean holdUntil(Waterfall waterfall, Instant reset) throws InterruptedException {
+        Semaphore queue = waiting.computeIfAbsent(waterfall.chainName(), name -> new Semaphore(waterfall.policy().maxWaiting()));
         if (!queue.tryAcquire()) {
             return false; // enough requests wait on this chain already: this one gets its 429 now
         }
         try {
-            sleep(Duration.between(state.now(), reset.get()));
+            sleep(Duration.between(state.now(), reset));
         } finally {
             queue.release();
         }
         return waterfall.restartAfterWait();
+    }
+
+    /**
+     * A wait never holds an event loop, where a request's route starts (it serves many connections): the router first
+     * sends the request to {@link #LEAVE_EVENT_LOOP}, which moves it to a request thread, and is asked again there.
+     */
+    private static boolean mustLeaveEventLoop(Duration wait) {
+        return !wait.isNegative() && !wait.isZero() && Context.isOnEventLoopThread();
     }
 
     private static boolean onlyRateLimited(Waterfall waterfall) {

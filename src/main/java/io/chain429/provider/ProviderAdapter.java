@@ -10,6 +10,7 @@ import java.net.http.HttpHeaders;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
 
 /**
@@ -32,17 +33,19 @@ public interface ProviderAdapter {
     /** Builds the upstream call for one step from the client's request body (which must not be modified). */
     UpstreamRequest prepare(ProviderConfig provider, String model, ObjectNode clientBody);
 
-    /** Sends the call and reads the whole answer. Adapters that answer locally (the demo) override this. */
-    default UpstreamResponse send(ProviderClient client, UpstreamRequest request, CallGuard guard) throws IOException, InterruptedException {
+    /**
+     * Sends the call; the result completes with the whole answer. Never blocks: requests call it from an event loop.
+     * Adapters that answer locally (the demo) override this.
+     */
+    default CompletionStage<UpstreamResponse> send(ProviderClient client, UpstreamRequest request, CallGuard guard) {
         return client.send(request, guard);
     }
 
     /**
-     * Sends a streaming call and returns once its headers are in and {@code onHeaders} took them, on the stream's
-     * thread, before any of the body. Adapters that answer locally override this.
+     * Sends a streaming call; the result completes once its headers are in and {@code onHeaders} took them, on the
+     * stream's thread, before any of the body. Never blocks. Adapters that answer locally override this.
      */
-    default UpstreamStream open(ProviderClient client, UpstreamRequest request, CallGuard guard, Consumer<UpstreamStream> onHeaders)
-            throws IOException, InterruptedException {
+    default CompletionStage<UpstreamStream> open(ProviderClient client, UpstreamRequest request, CallGuard guard, Consumer<UpstreamStream> onHeaders) {
         return client.open(request, guard, onHeaders);
     }
 

@@ -5,6 +5,7 @@ import io.chain429.config.Secret;
 import io.chain429.sse.SseSource;
 import io.chain429.sse.StreamThread;
 import io.netty.channel.ConnectTimeoutException;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
@@ -30,16 +31,15 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
  * HTTP to one provider, on the Vert.x instance that also serves 429chain's clients: upstream I/O runs on the event
- * loops that already exist, and the caller's request thread only waits for the result. Each provider has its own
+ * loops that already exist, and callers get a future that never blocks a loop. Each provider has its own
  * client, hence its own pool of keep-alive connections, so a slow provider never starves another's connections.
  */
 public final class ProviderClient {
@@ -80,24 +80,24 @@ public final class ProviderClient {
     }
 
     /**
-     * Sends a JSON POST and reads the whole answer. The first-byte timeout bounds the wait for the response
-     * headers; the total timeout bounds the whole exchange.
+     * Sends a JSON POST; the result completes with the whole answer. The first-byte timeout bounds the wait for the
+     * response headers, the total timeout the whole exchange.
      */
-    public UpstreamResponse send(UpstreamRequest request, CallGuard guard) throws IOException, InterruptedException {
-        Exchange<UpstreamResponse> exchange = new Exchange<>(post(request), Buffer.buffer(request.body()),
+    public CompletableFuture<UpstreamResponse> send(UpstreamRequest request, CallGuard guard) {
+        long total = timeouts.total().toMillis();
+        Exchange<UpstreamResponse> exchange = new Exchange<>(post(request), Buffer.buffer(request.body()), total,
                 response -> response.body().map(body -> new UpstreamResponse(response.statusCode(), headers(response), body.getBytes())));
         guard.onAbort(exchange::abort);
-        return exchange.await(timeouts.total().toMillis());
+        return exchange.result.exceptionallyCompose(failure -> CompletableFuture.failedFuture(failure(failure)));
     }
 
     /**
-     * Sends a streaming request and returns as soon as the response headers are in. {@code onHeaders} gets them first,
-     * on the connection's event loop, before any of the body: the body is read through the stream's
+     * Sends a streaming request; the result completes as soon as the response headers are in. {@code onHeaders} gets
+     * them first, on the connection's event loop, before any of the body: the body is read through the stream's
      * {@link SseSource} there, whose {@code close()} aborts the upstream request.
      */
-    public UpstreamStream open(UpstreamRequest request, CallGuard guard, Consumer<UpstreamStream> onHeaders)
-            throws IOException, InterruptedException {
-        Exchange<UpstreamStream> exchange = new Exchange<>(post(request), Buffer.buffer(request.body()), response -> {
+    public CompletableFuture<UpstreamStream> open(UpstreamRequest request, CallGuard guard, Consumer<UpstreamStream> onHeaders) {
+        Exchange<UpstreamStream> exchange = new Exchange<>(post(request), Buffer.buffer(request.body()), 0, response -> {
             SseSource source = new SseSource(StreamThread.of(Vertx.currentContext()));
             source.onSubscribe(new ResponseBody(response, source));
             UpstreamStream stream = new UpstreamStream(response.statusCode(), headers(response), source);
@@ -105,11 +105,13 @@ public final class ProviderClient {
             return Future.succeededFuture(stream);
         });
         guard.onAbort(exchange::abort);
-        // the first-byte timer settles the call by the time the headers are due, so no timed wait is needed (a timed
-        // wait on a virtual thread costs the JDK's timer thread a wake-up, on the way to the first token)
-        UpstreamStream stream = exchange.awaitHeaders();
-        guard.onAbort(stream.source()::close);
-        return stream;
+        return exchange.result.handle((stream, failure) -> {
+            if (failure != null) {
+                throw new CompletionException(failure(failure));
+            }
+            guard.onAbort(stream.source()::close);
+            return stream;
+        });
     }
 
     /**
@@ -120,13 +122,17 @@ public final class ProviderClient {
         RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(uri.toString())
                 .putHeader("Accept", "application/json");
         apiKey.ifPresent(key -> options.putHeader("Authorization", "Bearer " + key.reveal()));
-        Exchange<Integer> exchange = new Exchange<>(options, null, response -> {
+        Exchange<Integer> exchange = new Exchange<>(options, null, 0, response -> {
             // resetting gives up the rest of the body, and with it the connection; the body then fails, and nobody reads it
             response.exceptionHandler(unread -> { });
             response.request().reset();
             return Future.succeededFuture(response.statusCode());
         });
-        return exchange.await(timeouts.connect().plus(timeouts.firstByte()).toMillis() + 1_000);
+        try {
+            return exchange.result.get();
+        } catch (ExecutionException e) {
+            throw failure(e.getCause());
+        }
     }
 
     /**
@@ -153,10 +159,18 @@ public final class ProviderClient {
         return HttpHeaders.of(headers, (name, value) -> true);
     }
 
+    /** What callers (and {@link io.chain429.chain.ClassifyFailure}) understand: IOExceptions, as the JDK client's. */
+    private static IOException failure(Throwable failure) {
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+        if (cause instanceof CancellationException) {
+            return new IOException("call aborted: the client went away", cause);
+        }
+        return cause instanceof IOException io ? io : new IOException(cause);
+    }
+
     /**
-     * One call: runs on a Vert.x event loop through callbacks and completes {@link #result}, which the caller's thread
-     * waits for. Failing or cancelling the result (a timeout, the client leaving) resets the request in flight, which
-     * closes its connection.
+     * One call: runs on a Vert.x event loop through callbacks and completes {@link #result}. Failing or cancelling the
+     * result (a timeout, the client leaving) resets the request in flight, which closes its connection.
      */
     private final class Exchange<T> {
         private final RequestOptions options;
@@ -164,69 +178,56 @@ public final class ProviderClient {
         private final Function<HttpClientResponse, Future<T>> read;
         private final CompletableFuture<T> result = new CompletableFuture<>();
         private volatile long firstByteTimer = -1;
+        private volatile long totalTimer = -1;
         private volatile HttpClientRequest inFlight;
 
         /**
-         * @param body the request body, or null for none
-         * @param read turns the response, its headers just in, into the result; runs on the event loop before any of
-         *             the body is delivered, so it may set the body's handlers
+         * @param body        the request body, or null for none
+         * @param totalMillis the longest the whole call may take, or 0 when the result comes with the headers (the
+         *                    first-byte timeout bounds it then)
+         * @param read        turns the response, its headers just in, into the result; runs on the event loop before
+         *                    any of the body is delivered, so it may set the body's handlers
          */
-        Exchange(RequestOptions options, Buffer body, Function<HttpClientResponse, Future<T>> read) {
+        Exchange(RequestOptions options, Buffer body, long totalMillis, Function<HttpClientResponse, Future<T>> read) {
             this.options = options;
             this.body = body;
             this.read = read;
             result.whenComplete((value, failure) -> {
+                vertx.cancelTimer(firstByteTimer);
+                vertx.cancelTimer(totalTimer);
                 if (failure != null) {
-                    vertx.cancelTimer(firstByteTimer);
                     reset(inFlight);
                 }
             });
-            // The call starts on the event loop of the caller's context (for a request thread, that of its client's
-            // connection, whose upstream connections the pool prefers): the caller wakes the loop once, and the timer
-            // and the request are set up there (a timer set from another thread would wake it on its own).
-            vertx.getOrCreateContext().runOnContext(start -> {
-                if (result.isDone()) {
-                    return; // aborted before it started
-                }
-                long firstByte = timeouts.firstByte().toMillis();
-                // from the start, like the JDK client's request timeout: a connect that takes long eats into it
-                firstByteTimer = vertx.setTimer(firstByte,
-                        id -> result.completeExceptionally(new HttpTimeoutException("no response headers within " + firstByte + " ms")));
-                attempt(true);
-            });
+            // The call starts on the event loop of the caller's context: a request that started on its client
+            // connection's loop sends from there at once (and the pool prefers that loop's connections); a request
+            // thread wakes the loop once, and the timers and the request are set up there.
+            Context here = Vertx.currentContext();
+            if (Context.isOnEventLoopThread() && here != null) {
+                start(totalMillis);
+            } else {
+                vertx.getOrCreateContext().runOnContext(go -> start(totalMillis));
+            }
+        }
+
+        private void start(long totalMillis) {
+            if (result.isDone()) {
+                return; // aborted before it started
+            }
+            long firstByte = timeouts.firstByte().toMillis();
+            // from the start, like the JDK client's request timeout: a connect that takes long eats into it
+            firstByteTimer = vertx.setTimer(firstByte,
+                    id -> result.completeExceptionally(new HttpTimeoutException("no response headers within " + firstByte + " ms")));
+            if (totalMillis > 0) {
+                // not an HttpTimeoutException: that one means "no first byte", and this answer was merely too slow
+                totalTimer = vertx.setTimer(totalMillis,
+                        id -> result.completeExceptionally(new IOException("no complete answer within " + totalMillis + " ms")));
+            }
+            attempt(true);
         }
 
         void abort() {
             result.cancel(false);
-        }
-
-        /** Waits for a result that comes with the response headers, which the first-byte timer bounds. */
-        T awaitHeaders() throws IOException, InterruptedException {
-            try {
-                return result.get();
-            } catch (CancellationException | ExecutionException e) {
-                throw failure(e);
-            }
-        }
-
-        T await(long timeoutMillis) throws IOException, InterruptedException {
-            try {
-                return result.get(timeoutMillis, TimeUnit.MILLISECONDS);
-            } catch (TimeoutException e) {
-                // not an HttpTimeoutException: that one means "no first byte", and this answer was merely too slow
-                IOException slow = new IOException("no complete answer within " + timeoutMillis + " ms", e);
-                result.completeExceptionally(slow);
-                throw slow;
-            } catch (CancellationException | ExecutionException e) {
-                throw failure(e);
-            }
-        }
-
-        private static IOException failure(Exception e) {
-            if (e instanceof CancellationException) {
-                return new IOException("call aborted: the client went away", e);
-            }
-            return e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
         }
 
         /**

@@ -18,6 +18,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -114,7 +115,15 @@ public final class CommitGate implements SseSource.Listener {
     }
 
     /**
-     * Waits for the outcome on the request's thread: a failure, or a stream that is committed (being relayed already,
+     * Completes once the outcome is known (whichever it is): the stream committed and being relayed, read whole, or
+     * failed before its commit point. Completes on the stream's thread, right after the first token went out.
+     */
+    public CompletionStage<CommitGate> decided() {
+        return outcome.handle((decided, failure) -> this);
+    }
+
+    /**
+     * The outcome, on the request's thread once {@link #decided()}: a failure, or a stream that is committed (being relayed already,
      * or read whole).
      */
     public Outcome await() throws IOException, TimeoutException, InterruptedException {

@@ -40,7 +40,8 @@ class ChainPolicyTest {
                 """.formatted(first.baseUrl(), second.baseUrl()),
                 chain("patient", "first/model-a, second/model-b", "retries", "2", "retryWait", "1s")
                         + chain("plain", "first/model-a, second/model-b")
-                        + chain("waiting", "first/model-a", "maxWait", "2s", "maxWaiting", "2"),
+                        + chain("waiting", "first/model-a", "maxWait", "2s", "maxWaiting", "2")
+                        + chain("crowd", "first/model-a", "maxWait", "3s", "maxWaiting", "16"),
                 Map.of());
     }
 
@@ -143,6 +144,32 @@ class ChainPolicyTest {
 
         assertThat(served).as("maxWaiting requests waited").isEqualTo(2);
         assertThat(refused).isEqualTo(3);
+    }
+
+    @Test
+    void heldRequestsDoNotHoldUpTheOthers() throws Exception {
+        first.then(Reply.json(429, "{}").withHeader("retry-after-ms", "2000"));
+        assertThat(gateway.chat("plain").headers().firstValue("X-429chain-Provider")).hasValue("second/model-b"); // cools first/model-a
+
+        // more held requests than 429chain has event loops: were a hold to sleep on the loop its request started on,
+        // every loop would be asleep and the next request would wait for the reset too
+        ExecutorService clients = Executors.newFixedThreadPool(12);
+        List<Future<HttpResponse<String>>> held = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            held.add(clients.submit(() -> gateway.chat("crowd")));
+        }
+        Thread.sleep(300);
+        long start = System.nanoTime();
+        HttpResponse<String> other = gateway.chat("plain");
+        long tookMillis = (System.nanoTime() - start) / 1_000_000;
+
+        assertThat(other.headers().firstValue("X-429chain-Provider")).hasValue("second/model-b");
+        assertThat(tookMillis).as("answered while 12 requests are held").isLessThan(800);
+        assertThat(held).allSatisfy(response -> assertThat(response.isDone()).as("still held").isFalse());
+        for (Future<HttpResponse<String>> response : held) {
+            assertThat(response.get().statusCode()).isEqualTo(200);
+        }
+        clients.shutdown();
     }
 
     private static String chain(String name, String steps, String... parameters) {

@@ -23,6 +23,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Flow;
 import java.util.concurrent.ScheduledExecutorService;
@@ -64,7 +66,7 @@ public final class DemoAdapter extends OpenAiCompatibleAdapter {
     }
 
     @Override
-    public UpstreamResponse send(ProviderClient client, UpstreamRequest request, CallGuard guard) {
+    public CompletionStage<UpstreamResponse> send(ProviderClient client, UpstreamRequest request, CallGuard guard) {
         JsonNode body = Json.parseOrNull(request.body());
         String content = answer(body);
         ObjectNode completion = Json.object();
@@ -82,7 +84,7 @@ public final class DemoAdapter extends OpenAiCompatibleAdapter {
                 .put("prompt_tokens", promptTokens)
                 .put("completion_tokens", completionTokens)
                 .put("total_tokens", promptTokens + completionTokens);
-        return UpstreamResponse.of(200, Map.of("content-type", List.of("application/json")), Json.bytes(completion));
+        return CompletableFuture.completedFuture(UpstreamResponse.of(200, Map.of("content-type", List.of("application/json")), Json.bytes(completion)));
     }
 
     /**
@@ -90,8 +92,7 @@ public final class DemoAdapter extends OpenAiCompatibleAdapter {
      * stream reader as a provider's bytes.
      */
     @Override
-    public UpstreamStream open(ProviderClient client, UpstreamRequest request, CallGuard guard, Consumer<UpstreamStream> onHeaders)
-            throws InterruptedException {
+    public CompletionStage<UpstreamStream> open(ProviderClient client, UpstreamRequest request, CallGuard guard, Consumer<UpstreamStream> onHeaders) {
         JsonNode body = Json.parseOrNull(request.body());
         String id = "chatcmpl-demo-" + UUID.randomUUID().toString().replace("-", "");
         long created = Instant.now().getEpochSecond();
@@ -105,14 +106,13 @@ public final class DemoAdapter extends OpenAiCompatibleAdapter {
         events.add("[DONE]");
         SseSource source = new SseSource(StreamThread.of(TICKER));
         UpstreamStream stream = new UpstreamStream(200, HttpHeaders.of(Map.of("content-type", List.of("text/event-stream")), (k, v) -> true), source);
-        try {
-            TICKER.submit(() -> onHeaders.accept(stream)).get(); // on the stream's thread, like an HTTP stream's
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw new IllegalStateException(e.getCause());
-        }
-        guard.onAbort(source::close);
-        source.onSubscribe(new Emitter(source, events));
-        return stream;
+        // the headers go to onHeaders on the stream's thread, like an HTTP stream's, and only then does the body start
+        return CompletableFuture.supplyAsync(() -> {
+            onHeaders.accept(stream);
+            guard.onAbort(source::close);
+            source.onSubscribe(new Emitter(source, events));
+            return stream;
+        }, TICKER);
     }
 
     /** Pushes one event per tick into the source, stopping when the reader closes it. */
