@@ -123,8 +123,8 @@ public final class CommitGate implements SseSource.Listener {
     }
 
     /**
-     * The outcome, on the request's thread once {@link #decided()}: a failure, or a stream that is committed (being relayed already,
-     * or read whole).
+     * The outcome, on the request's thread once {@link #decided()}: a failure, or a stream that is committed (being
+     * relayed already, or read whole).
      */
     public Outcome await() throws IOException, TimeoutException, InterruptedException {
         long limit = timeouts.total().toSeconds() + GRACE_SECONDS;

@@ -43,7 +43,7 @@ final class SseWriter {
     }
 
     /**
-     * The headers that commit the attempt about to start, taken on the request's thread before it starts: the attempt
+     * The headers that commit the attempt about to start, taken by the route before it starts: the attempt
      * counts as sent, and the overhead is 429chain's time up to its start (from there on it is the provider's).
      * {@link #commit(Headers)} sends them later, on the stream's thread.
      */
