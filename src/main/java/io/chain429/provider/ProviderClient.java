@@ -202,8 +202,7 @@ public final class ProviderClient {
             // The call starts on the event loop of the caller's context: a request that started on its client
             // connection's loop sends from there at once (and the pool prefers that loop's connections); a request
             // thread wakes the loop once, and the timers and the request are set up there.
-            Context here = Vertx.currentContext();
-            if (Context.isOnEventLoopThread() && here != null) {
+            if (Context.isOnEventLoopThread() && Vertx.currentContext() != null) {
                 start(totalMillis);
             } else {
                 vertx.getOrCreateContext().runOnContext(go -> start(totalMillis));
