@@ -29,7 +29,7 @@ public final class ClassifyOutcome implements Processor {
         java.net.http.HttpHeaders headers = answer instanceof CommitGate gate ? gate.upstreamHeaders() : ((UpstreamResponse) answer).headers();
         state.observe(QuotaKey.of(provider.config(), step.model()), provider.adapter().observeLimits(headers, state.now()));
         if (answer instanceof CommitGate gate) {
-            waterfall.record(gate.await(), true); // decided already: CallProvider waited for that
+            waterfall.record(gate.outcome(), true); // CallProvider waited for the gate to decide
         } else {
             waterfall.record(provider.adapter().classify((UpstreamResponse) answer, step.model(), state.now()), true);
         }

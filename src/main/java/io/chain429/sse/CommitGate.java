@@ -18,9 +18,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -37,8 +36,6 @@ public final class CommitGate implements SseSource.Listener {
 
     /** An error page or JSON body read where a stream was expected is capped: nothing in it is worth more. */
     static final int MAX_BODY = 1 << 20;
-    /** Beyond the total timeout, after which waiting for the gate would mean a bug: give up then. */
-    private static final long GRACE_SECONDS = 10;
 
     private final CompletableFuture<Outcome> outcome = new CompletableFuture<>();
     private final ProviderAdapter adapter;
@@ -123,17 +120,16 @@ public final class CommitGate implements SseSource.Listener {
     }
 
     /**
-     * The outcome, on the request's thread once {@link #decided()}: a failure, or a stream that is committed (being
-     * relayed already, or read whole).
+     * The outcome, once {@link #decided()}: a failure, or a stream that is committed (being relayed already, or read
+     * whole).
      */
-    public Outcome await() throws IOException, TimeoutException, InterruptedException {
-        long limit = timeouts.total().toSeconds() + GRACE_SECONDS;
+    public Outcome outcome() throws IOException, TimeoutException {
+        if (!outcome.isDone()) {
+            throw new IllegalStateException("the outcome was read before the gate decided it");
+        }
         try {
-            return outcome.get(limit, TimeUnit.SECONDS);
-        } catch (TimeoutException e) {
-            stream.source().close();
-            throw new TimeoutException("no outcome within " + limit + "s");
-        } catch (ExecutionException e) {
+            return outcome.join();
+        } catch (CompletionException e) {
             Throwable cause = e.getCause();
             if (cause instanceof IOException io) {
                 throw io;
