@@ -161,11 +161,10 @@ public final class ProviderClient {
 
     /** What callers (and {@link io.chain429.chain.ClassifyFailure}) understand: IOExceptions, as the JDK client's. */
     private static IOException failure(Throwable failure) {
-        Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-        if (cause instanceof CancellationException) {
-            return new IOException("call aborted: the client went away", cause);
+        if (failure instanceof CancellationException) {
+            return new IOException("call aborted: the client went away", failure);
         }
-        return cause instanceof IOException io ? io : new IOException(cause);
+        return failure instanceof IOException io ? io : new IOException(failure);
     }
 
     /**
