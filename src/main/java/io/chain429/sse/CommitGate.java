@@ -60,7 +60,7 @@ public final class CommitGate implements SseSource.Listener {
     private long lastEventNanos;
     private boolean decided;
     private LivePump pump;
-    private StreamThread.Timer timer;
+    private final StreamTimer timer = new StreamTimer();
 
     /**
      * @param startedNanos when the attempt started: the total timeout counts from there
@@ -88,12 +88,12 @@ public final class CommitGate implements SseSource.Listener {
             source.pushTo(this);
             return;
         }
-        timer = source.thread().scheduleAt(totalDeadline, () -> {
+        timer.setAt(source.thread(), totalDeadline, () -> {
             outcome.completeExceptionally(new TimeoutException("no complete answer within the total timeout"));
             source.close();
         });
         source.collect(MAX_BODY).whenComplete((body, failure) -> {
-            cancelTimer();
+            timer.cancel();
             if (failure != null) {
                 outcome.completeExceptionally(failure);
             } else {
@@ -187,7 +187,7 @@ public final class CommitGate implements SseSource.Listener {
             pump.ended(failure);
             return;
         }
-        cancelTimer();
+        timer.cancel();
         if (decided) {
             return;
         }
@@ -213,7 +213,7 @@ public final class CommitGate implements SseSource.Listener {
 
     /** The first content event is in: the client gets it now, and the rest as it comes. */
     private void commit() {
-        cancelTimer();
+        timer.cancel();
         decided = true;
         pump = new LivePump(writer, headers, step, stream.source(), reader, List.copyOf(buffered), timeouts, startedNanos);
         waterfall.relaying(pump.result);
@@ -223,13 +223,13 @@ public final class CommitGate implements SseSource.Listener {
 
     private void decide(Outcome decided) {
         this.decided = true;
-        cancelTimer();
+        timer.cancel();
         outcome.complete(decided);
     }
 
     private void fail(Throwable failure) {
         decided = true;
-        cancelTimer();
+        timer.cancel();
         stream.source().close();
         outcome.completeExceptionally(failure);
     }
@@ -237,11 +237,10 @@ public final class CommitGate implements SseSource.Listener {
     /** The first-token deadline until content came, then (a stream read whole) the idle one; the total one throughout. */
     private void arm() {
         long deadline = content ? Math.min(lastEventNanos + timeouts.idle().toNanos(), totalDeadline) : Math.min(firstTokenDeadline, totalDeadline);
-        timer = stream.source().thread().scheduleAt(deadline, this::timeUp);
+        timer.setAt(stream.source().thread(), deadline, this::timeUp);
     }
 
     private void timeUp() {
-        timer = null;
         if (decided) {
             return;
         }
@@ -257,13 +256,6 @@ public final class CommitGate implements SseSource.Listener {
             stream.source().close();
         } else {
             arm();
-        }
-    }
-
-    private void cancelTimer() {
-        if (timer != null) {
-            timer.cancel();
-            timer = null;
         }
     }
 }

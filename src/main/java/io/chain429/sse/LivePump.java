@@ -44,7 +44,7 @@ final class LivePump implements SseSource.Listener {
     private boolean over; // the client's response is done with; what is left of the body is drained or dropped
     private long lastEventNanos;
     private long pausedSince; // 0 unless waiting for room in the client's connection
-    private StreamThread.Timer timer;
+    private final StreamTimer timer = new StreamTimer();
 
     /**
      * @param headers       the headers that commit the stream
@@ -99,7 +99,7 @@ final class LivePump implements SseSource.Listener {
 
     @Override
     public void ended(IOException failure) {
-        cancelTimer();
+        timer.cancel();
         if (over) {
             return; // the drained body of a finished stream, or the close that cut its drain short
         }
@@ -141,7 +141,7 @@ final class LivePump implements SseSource.Listener {
     /** Ends the client's response, well ({@code failure} null) or with an error event, and reports the outcome. */
     private void end(String failure) {
         over = true;
-        cancelTimer();
+        timer.cancel();
         writer.end(failure);
         result.complete(new LiveStream.Relayed(failure, writer.usage()));
         if (failure == null) {
@@ -154,7 +154,7 @@ final class LivePump implements SseSource.Listener {
     /** The client left, or stopped reading: nothing to tell anyone. */
     private void leave() {
         over = true;
-        cancelTimer();
+        timer.cancel();
         source.close();
         writer.close();
         result.complete(new LiveStream.Relayed(null, writer.usage()));
@@ -164,11 +164,10 @@ final class LivePump implements SseSource.Listener {
         long deadline = pausedSince != 0
                 ? Math.min(pausedSince + STALLED_CLIENT_NANOS, totalDeadline)
                 : Math.min(lastEventNanos + idleNanos, totalDeadline);
-        timer = source.thread().scheduleAt(deadline, this::timeUp);
+        timer.setAt(source.thread(), deadline, this::timeUp);
     }
 
     private void timeUp() {
-        timer = null;
         if (over) {
             return;
         }
@@ -184,13 +183,6 @@ final class LivePump implements SseSource.Listener {
                 arm();
             }
         });
-    }
-
-    private void cancelTimer() {
-        if (timer != null) {
-            timer.cancel();
-            timer = null;
-        }
     }
 
     /** A failure of 429chain's own while relaying ends the stream with an error event rather than leaving it hanging. */
