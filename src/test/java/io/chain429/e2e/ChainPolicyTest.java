@@ -121,11 +121,7 @@ class ChainPolicyTest {
         first.then(Reply.json(429, "{}").withHeader("retry-after-ms", "1500"));
         assertThat(gateway.chat("plain").headers().firstValue("X-429chain-Provider")).hasValue("second/model-b"); // cools first/model-a
 
-        ExecutorService clients = Executors.newFixedThreadPool(5);
-        List<Future<HttpResponse<String>>> responses = new ArrayList<>();
-        for (int i = 0; i < 5; i++) {
-            responses.add(clients.submit(() -> gateway.chat("waiting")));
-        }
+        List<Future<HttpResponse<String>>> responses = chatsAtOnce(5, "waiting");
         int served = 0;
         int refused = 0;
         for (Future<HttpResponse<String>> response : responses) {
@@ -140,7 +136,6 @@ class ChainPolicyTest {
                 assertThat(json(done).path("error").path("code").asText()).isEqualTo("rate_limit_exceeded");
             }
         }
-        clients.shutdown();
 
         assertThat(served).as("maxWaiting requests waited").isEqualTo(2);
         assertThat(refused).isEqualTo(3);
@@ -153,11 +148,7 @@ class ChainPolicyTest {
 
         // more held requests than 429chain has event loops: were a hold to sleep on the loop its request started on,
         // every loop would be asleep and the next request would wait for the reset too
-        ExecutorService clients = Executors.newFixedThreadPool(12);
-        List<Future<HttpResponse<String>>> held = new ArrayList<>();
-        for (int i = 0; i < 12; i++) {
-            held.add(clients.submit(() -> gateway.chat("crowd")));
-        }
+        List<Future<HttpResponse<String>>> held = chatsAtOnce(12, "crowd");
         Thread.sleep(300);
         long start = System.nanoTime();
         HttpResponse<String> other = gateway.chat("plain");
@@ -169,7 +160,17 @@ class ChainPolicyTest {
         for (Future<HttpResponse<String>> response : held) {
             assertThat(response.get().statusCode()).isEqualTo(200);
         }
-        clients.shutdown();
+    }
+
+    /** Sends {@code count} requests to the chain at once, each from its own client thread. */
+    private List<Future<HttpResponse<String>>> chatsAtOnce(int count, String chain) {
+        ExecutorService clients = Executors.newFixedThreadPool(count);
+        List<Future<HttpResponse<String>>> responses = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            responses.add(clients.submit(() -> gateway.chat(chain)));
+        }
+        clients.shutdown(); // the requests sent go on; the threads end with them
+        return responses;
     }
 
     private static String chain(String name, String steps, String... parameters) {
