@@ -22,6 +22,7 @@ import io.chain429.chain.ClassifyOutcome;
 import io.chain429.chain.ResolveChain;
 import io.chain429.chain.SkipUnavailableStep;
 import io.chain429.chain.StartWaterfall;
+import io.chain429.chain.StreamingReply;
 import io.chain429.chain.WaterfallRouter;
 import io.chain429.config.ClientConfig;
 import io.chain429.config.ConfigException;
@@ -150,9 +151,10 @@ public final class Gateway {
 
         // One Vert.x for everything: Camel's platform-http finds it in the registry (it then leaves closing it to us) and
         // serves clients on its event loops, and the provider clients do their I/O on the same loops. A request's route
-        // starts on the loop (EventLoopHttpEngine) and goes on, once the provider answered, on a Vert.x worker thread
-        // (virtual on Java 24+, see RequestThreads); a stream holds its thread until it ends: the pool bounds how many
-        // requests are served at once. Streams may outlast Vert.x's blocked-thread warning.
+        // runs on the loop (EventLoopHttpEngine, CallProvider) and moves to a Vert.x worker thread (virtual on Java 24+,
+        // see RequestThreads) only where it may block: waits, a stream read whole written to a slow client, and requests
+        // beyond CHAIN429_MAX_CONCURRENT_REQUESTS, which queue for this pool. A wait may outlast Vert.x's blocked-thread
+        // warning.
         Vertx vertx = Vertx.vertx(new VertxOptions()
                 .setWorkerPoolSize(settings.maxConcurrentRequests())
                 .setMaxWorkerExecuteTime(TimeUnit.HOURS.toNanos(1)));
@@ -229,14 +231,15 @@ public final class Gateway {
         main.bind("resolveChain", new ResolveChain(chainRegistry, providers));
         main.bind("startWaterfall", new StartWaterfall(chainRegistry, providers));
         main.bind("waterfallRouter", new WaterfallRouter(state, availability));
+        main.bind("streamingReply", new StreamingReply());
         main.bind("skipUnavailableStep", new SkipUnavailableStep(state, breakers, availability));
-        main.bind("callProvider", new CallProvider(state, requestThreads));
+        main.bind("callProvider", new CallProvider(state));
         main.bind("leaveEventLoop", new LeaveEventLoop(requestThreads));
         main.bind("classifyOutcome", new ClassifyOutcome(state));
         main.bind("classifyFailure", new ClassifyFailure());
         main.bind("recordCooldown", new RecordCooldown(state, config.settings(), breakers, keyProbe));
         main.bind("writeCompletion", new WriteCompletion(state, availability));
-        main.bind("relayStream", new SseRelay(state, breakers, openStreams));
+        main.bind("relayStream", new SseRelay(state, breakers, openStreams, requestThreads));
         main.bind("logRequest", new LogRequest(usage, settings.requestLog().console()));
         main.bind("countRequest", new CountRequest(metrics));
         main.bind("writeApiError", new WriteApiError());

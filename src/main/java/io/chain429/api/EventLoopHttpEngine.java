@@ -19,8 +19,9 @@ import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
  *
  * <p>The stock consumer hands every request to a worker thread before the route runs, because it cannot know whether
  * the route blocks. 429chain's routes do not block before the provider call: parsing, checks and the choice of a step
- * are CPU work, and the call itself is asynchronous ({@link io.chain429.chain.CallProvider} continues the route on a
- * request thread once the provider's answer is decided). Starting on the event loop saves two thread hand-offs
+ * are CPU work, and the call itself is asynchronous ({@link io.chain429.chain.CallProvider} continues the route on the
+ * event loop once the provider's answer is decided; a wait, or writing a stream read whole, moves to a request thread
+ * first). Starting on the event loop saves two thread hand-offs
  * (loop → worker for the route, worker → loop for the upstream request) on the way to the first token: each costs a
  * thread wake-up, 0.1–0.3 ms on a small VM, which is most of what a proxy adds.
  *

@@ -9,9 +9,10 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The threads Camel runs requests on once their provider answered (before that they run on their connection's event
- * loop, see {@link EventLoopHttpEngine}). A stream keeps its worker until it ends, so 1,000 open streams are 1,000
- * blocked workers. On Java 24+ those workers are virtual
+ * The threads a request runs on when it may block: a waterfall's wait ({@code retryWait}, {@code maxWait}), writing a
+ * stream read whole to a client that reads slowly, and the whole route of a request that started on a worker (see
+ * {@link EventLoopHttpEngine}); every other request runs on its connection's event loop, and an open stream holds no
+ * thread at all. On Java 24+ these workers are virtual
  * threads: a blocked one costs a few kilobytes of heap instead of a platform thread's stack, and starting one costs
  * no system call. Java 21–23 have virtual threads too, but one blocking inside a {@code synchronized} block pins its
  * carrier thread (fixed by JEP 491 in Java 24), and libraries on the request path do that: there, and on Java 17, the

@@ -7,11 +7,11 @@ import io.chain429.provider.UpstreamRequest;
 import io.chain429.ratelimit.ProviderState;
 import io.chain429.sse.CommitGate;
 import io.vertx.core.Context;
+import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executor;
 import org.apache.camel.AsyncCallback;
 import org.apache.camel.Exchange;
 import org.apache.camel.support.AsyncProcessorSupport;
@@ -22,18 +22,19 @@ import org.apache.camel.support.AsyncProcessorSupport;
  * read the stream up to its commit point (and relays the rest).
  *
  * <p>Asynchronous: on an event loop (where a request's route starts, see {@link io.chain429.api.EventLoopHttpEngine})
- * the call is sent from right there and the route goes on, on a request thread, once the answer is decided; for a
- * stream that is after its first token went to the client, so that hand-off is not on the first token's way. On a
- * request thread (a later step of the waterfall) the call is awaited there.
+ * the call is sent from right there, and the route goes on, on that same event loop, once the answer is decided — for
+ * a stream, after its first token went to the client. It goes on as a task queued on the loop, so the I/O the loop
+ * already has in hand (other streams' first tokens among it) comes first, and so that it never runs on whichever
+ * thread completed the call (a provider's own scheduler, say). What follows the call does not block: waits leave the
+ * event loop first ({@link WaterfallRouter}), and so does writing a stream read whole ({@link io.chain429.sse.SseRelay}).
+ * On a request thread (after such a wait) the call is awaited there.
  */
 public final class CallProvider extends AsyncProcessorSupport {
 
     private final ProviderState state;
-    private final Executor requestThreads;
 
-    public CallProvider(ProviderState state, Executor requestThreads) {
+    public CallProvider(ProviderState state) {
         this.state = state;
-        this.requestThreads = requestThreads;
     }
 
     @Override
@@ -48,10 +49,11 @@ public final class CallProvider extends AsyncProcessorSupport {
             callback.done(true);
             return true;
         }
-        if (Context.isOnEventLoopThread()) {
+        Context loop = Vertx.currentContext();
+        if (loop != null && Context.isOnEventLoopThread()) {
             answer.whenComplete((body, failure) -> {
                 long decided = System.nanoTime();
-                requestThreads.execute(() -> {
+                loop.runOnContext(next -> {
                     settle(exchange, waterfall, body, failure, decided - started);
                     callback.done(false);
                 });

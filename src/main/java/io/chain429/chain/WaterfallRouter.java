@@ -10,6 +10,8 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import org.apache.camel.Exchange;
+import org.apache.camel.RuntimeCamelException;
+import org.apache.camel.support.ExpressionAdapter;
 
 /**
  * The expression of the waterfall's dynamic router: the next endpoint to visit, or null to stop. Each visit to
@@ -22,8 +24,10 @@ import org.apache.camel.Exchange;
  *   <li>when no step is left but all are only cooling down, and the earliest reset is within {@code maxWait}, holds the
  *       request until then and runs the chain once more — for a bounded number of requests per chain.</li>
  * </ol>
+ * An {@link org.apache.camel.Expression} that the route names with the {@code ref} language, rather than a bean method:
+ * Camel calls it directly, once per visit, without binding a method's parameters by reflection each time.
  */
-public final class WaterfallRouter {
+public final class WaterfallRouter extends ExpressionAdapter {
 
     static final String ATTEMPT = "direct:attempt";
     static final String LEAVE_EVENT_LOOP = "direct:leave-event-loop";
@@ -37,7 +41,17 @@ public final class WaterfallRouter {
         this.availability = availability;
     }
 
-    public String next(Exchange exchange) throws InterruptedException {
+    @Override
+    public Object evaluate(Exchange exchange) {
+        try {
+            return next(exchange);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RuntimeCamelException(e);
+        }
+    }
+
+    String next(Exchange exchange) throws InterruptedException {
         Waterfall waterfall = exchange.getProperty(Waterfall.PROPERTY, Waterfall.class);
         ClientLink client = exchange.getProperty(ClientLink.PROPERTY, ClientLink.class);
         if (waterfall.finished() || (client != null && client.gone())) {

@@ -21,7 +21,8 @@ import java.util.regex.Pattern;
  * variable ending in {@code _PORT} (it takes them for Kubernetes service links), which would silently drop
  * {@code CHAIN429_PORT}.
  *
- * @param maxConcurrentRequests requests served at once; each open stream holds one request thread for its duration
+ * @param maxConcurrentRequests requests in flight before new ones queue for a request thread; also the request threads
+ *                              and each provider's connections
  * @param shutdownGrace         how long a graceful shutdown lets requests in flight (streams included) finish
  * @param tls                   the certificate and key the proxy port serves HTTPS with; empty: plain HTTP
  * @param environment the variables {@code ${env:NAME}} in the config files resolve against

@@ -8,7 +8,10 @@ import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 
@@ -23,6 +26,11 @@ public final class CountRequest implements Processor {
     private final DistributionSummary attempts;
     private final Timer timeToFirstToken;
     private final Timer addedLatency;
+    /**
+     * The counters by name and tags, looked up once: building a meter's id (sorting its tags) for every request cost
+     * more than the rest of the counting. Chains, providers, outcomes and reasons are few, so this stays small.
+     */
+    private final Map<List<String>, Counter> counters = new ConcurrentHashMap<>();
 
     public CountRequest(MeterRegistry registry) {
         this.registry = registry;
@@ -44,26 +52,32 @@ public final class CountRequest implements Processor {
         }
         List<Attempt> tried = waterfall.attempts();
         String servedBy = waterfall.finished() ? tried.get(tried.size() - 1).step().providerId() : "none";
-        Counter.builder("chain429.requests").description("client requests by chain, serving provider and outcome")
-                .tag("chain", waterfall.chainName()).tag("provider", servedBy).tag("outcome", outcome(waterfall))
-                .register(registry).increment();
+        counter("chain429.requests", "client requests by chain, serving provider and outcome",
+                "chain", waterfall.chainName(), "provider", servedBy, "outcome", outcome(waterfall)).increment();
         attempts.record(waterfall.sentCount());
         long hops = tried.stream().filter(Attempt::sent).count() - 1;
         if (hops > 0) {
-            Counter.builder("chain429.waterfall.hops").tag("chain", waterfall.chainName()).register(registry).increment(hops);
+            counter("chain429.waterfall.hops", null, "chain", waterfall.chainName()).increment(hops);
         }
         for (Attempt attempt : tried) {
             String reason = cooldownReason(attempt.outcome());
             if (reason != null) {
-                Counter.builder("chain429.cooldowns").description("cooldowns entered, by reason")
-                        .tag("provider", attempt.step().providerId()).tag("reason", reason).register(registry).increment();
+                counter("chain429.cooldowns", "cooldowns entered, by reason", "provider", attempt.step().providerId(), "reason", reason)
+                        .increment();
             }
         }
         waterfall.timeToFirstTokenNanos().ifPresent(nanos -> timeToFirstToken.record(Duration.ofNanos(nanos)));
         addedLatency.record(Duration.ofNanos(waterfall.overheadNanos(System.nanoTime())));
         waterfall.usage().map(u -> u.path("total_tokens").asLong(0)).filter(tokens -> tokens > 0).ifPresent(tokens ->
-                Counter.builder("chain429.tokens").description("tokens used, as the providers counted them")
-                        .tag("provider", servedBy).register(registry).increment(tokens));
+                counter("chain429.tokens", "tokens used, as the providers counted them", "provider", servedBy).increment(tokens));
+    }
+
+    /** @param tags name, value, name, value, ... */
+    private Counter counter(String name, String description, String... tags) {
+        List<String> key = new ArrayList<>(tags.length + 1);
+        key.add(name);
+        key.addAll(List.of(tags));
+        return counters.computeIfAbsent(key, k -> Counter.builder(name).description(description).tags(tags).register(registry));
     }
 
     private static String outcome(Waterfall waterfall) {

@@ -10,13 +10,17 @@ import io.chain429.chain.Waterfall;
 import io.chain429.provider.StreamItem;
 import io.chain429.ratelimit.ProviderState;
 import io.chain429.ratelimit.StepBreakers;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.apache.camel.AsyncCallback;
 import org.apache.camel.Exchange;
-import org.apache.camel.Processor;
+import org.apache.camel.support.AsyncProcessorSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,10 +30,12 @@ import org.slf4j.LoggerFactory;
  * {@code data: [DONE]}, and the failure counts against the provider.
  *
  * <p>A live stream is being relayed already, on its own connection's event loop, since its {@link CommitGate} saw the
- * first content ({@link LivePump}); the request's thread only waits for its end here. A stream read whole before the
- * commit ({@code commit: complete}), or a JSON answer re-told as a stream, is written from the request's thread.
+ * first content ({@link LivePump}); the route goes on when the relay has ended, with no thread held meanwhile: on the
+ * event loop it came from, or on a request thread when it came from one. A stream read whole before the commit
+ * ({@code commit: complete}), or a JSON answer re-told as a stream, is written from a request thread, since it waits
+ * while the client's connection is full.
  */
-public final class SseRelay implements Processor {
+public final class SseRelay extends AsyncProcessorSupport {
 
     private static final Logger LOG = LoggerFactory.getLogger(SseRelay.class);
     /** A client that takes nothing for this long is treated as gone. */
@@ -38,40 +44,79 @@ public final class SseRelay implements Processor {
     private final ProviderState state;
     private final StepBreakers breakers;
     private final OpenStreams openStreams;
+    private final Executor requestThreads;
 
-    public SseRelay(ProviderState state, StepBreakers breakers, OpenStreams openStreams) {
+    public SseRelay(ProviderState state, StepBreakers breakers, OpenStreams openStreams, Executor requestThreads) {
         this.state = state;
         this.breakers = breakers;
         this.openStreams = openStreams;
+        this.requestThreads = requestThreads;
     }
 
     @Override
-    public void process(Exchange exchange) throws Exception {
+    public boolean process(Exchange exchange, AsyncCallback callback) {
         Waterfall waterfall = exchange.getProperty(Waterfall.PROPERTY, Waterfall.class);
         List<Attempt> attempts = waterfall.attempts();
         Attempt served = attempts.get(attempts.size() - 1);
+        Context loop = Vertx.currentContext();
+        boolean onLoop = loop != null && Context.isOnEventLoopThread();
         openStreams.opened();
+        if (served.outcome() instanceof Outcome.Streaming streaming && !streaming.stream().complete()) {
+            // the relay ends on the stream's own thread: the route goes on after the I/O that loop has in hand
+            Executor next = onLoop ? task -> loop.runOnContext(ignored -> task.run()) : requestThreads;
+            streaming.stream().relayed().whenComplete((relayed, failure) -> next.execute(() -> {
+                try {
+                    if (failure != null) {
+                        exchange.setException(failure);
+                    } else {
+                        ended(waterfall, served, relayed);
+                    }
+                } catch (RuntimeException e) {
+                    exchange.setException(e);
+                } finally {
+                    openStreams.closed();
+                }
+                callback.done(false);
+            }));
+            return false;
+        }
+        if (onLoop) {
+            requestThreads.execute(() -> {
+                writeFromThisThread(exchange, waterfall, served);
+                callback.done(false);
+            });
+            return false;
+        }
+        writeFromThisThread(exchange, waterfall, served);
+        callback.done(true);
+        return true;
+    }
+
+    /** A relayed stream's end (its own timeouts end it): a failure after the commit counts against the provider. */
+    private void ended(Waterfall waterfall, Attempt served, LiveStream.Relayed relayed) {
+        if (relayed.failure() != null) {
+            failed(waterfall, served, relayed.failure());
+        }
+        waterfall.answered(200, relayed.usage());
+    }
+
+    /** Writes a stream read whole, or a JSON answer re-told as a stream; waits while the client's connection is full. */
+    private void writeFromThisThread(Exchange exchange, Waterfall waterfall, Attempt served) {
+        SseWriter writer = new SseWriter(exchange.getProperty(ClientLink.PROPERTY, ClientLink.class), waterfall);
         try {
-            if (served.outcome() instanceof Outcome.Streaming streaming && !streaming.stream().complete()) {
-                LiveStream.Relayed relayed = streaming.stream().relayed().get(); // its own timeouts end it
-                if (relayed.failure() != null) {
-                    failed(waterfall, served, relayed.failure());
-                }
-                waterfall.answered(200, relayed.usage());
-                return;
-            }
-            SseWriter writer = new SseWriter(exchange.getProperty(ClientLink.PROPERTY, ClientLink.class), waterfall);
-            try {
-                if (served.outcome() instanceof Outcome.Streaming streaming) {
-                    writeWhole(writer, served, streaming.stream());
-                } else {
-                    replay(writer, served, ((Outcome.Success) served.outcome()).completion());
-                }
-            } finally {
-                writer.close(); // else Camel writes a response of its own over the stream's head
+            if (served.outcome() instanceof Outcome.Streaming streaming) {
+                writeWhole(writer, served, streaming.stream());
+            } else {
+                replay(writer, served, ((Outcome.Success) served.outcome()).completion());
             }
             waterfall.answered(200, writer.usage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            exchange.setException(e);
+        } catch (RuntimeException e) {
+            exchange.setException(e);
         } finally {
+            writer.close(); // else Camel writes a response of its own over the stream's head
             openStreams.closed();
         }
     }

@@ -19,6 +19,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import org.apache.camel.support.service.ServiceSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,7 +48,8 @@ public final class RequestLogFile extends ServiceSupport {
     private final Path file;
     private final long maxFileBytes;
     private final int files;
-    private final BlockingQueue<String> queue;
+    /** Lines still to be rendered: the writer thread renders them, so a request only pays for queuing its line. */
+    private final BlockingQueue<Supplier<String>> queue;
     private final AtomicLong dropped = new AtomicLong();
     /** True while a drain is submitted or running: a request submits one only when none is. */
     private final AtomicBoolean draining = new AtomicBoolean();
@@ -79,8 +81,8 @@ public final class RequestLogFile extends ServiceSupport {
         return file;
     }
 
-    /** Queues one line (without its line break) for the file; never blocks. */
-    public void append(String line) {
+    /** Queues one line (without its line break), rendered later on the writer thread; never blocks. */
+    public void append(Supplier<String> line) {
         if (!queue.offer(line)) {
             dropped.incrementAndGet();
         }
@@ -114,7 +116,7 @@ public final class RequestLogFile extends ServiceSupport {
 
     /** Writes batches until the queue is empty. */
     private void drain() {
-        List<String> batch = new ArrayList<>();
+        List<Supplier<String>> batch = new ArrayList<>();
         while (true) {
             queue.drainTo(batch);
             if (batch.isEmpty()) {
@@ -131,10 +133,10 @@ public final class RequestLogFile extends ServiceSupport {
     }
 
     /** Writes a batch and flushes once: lines reach the file at once when idle, and in batches under load. */
-    private void write(List<String> lines) {
+    private void write(List<Supplier<String>> lines) {
         try {
-            for (String line : lines) {
-                byte[] bytes = (Redactor.redact(line) + "\n").getBytes(StandardCharsets.UTF_8);
+            for (Supplier<String> line : lines) {
+                byte[] bytes = (Redactor.redact(line.get()) + "\n").getBytes(StandardCharsets.UTF_8);
                 if (out == null) {
                     open();
                 }

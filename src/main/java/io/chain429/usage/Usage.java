@@ -10,6 +10,6 @@ public record Usage(RequestLogFile log, RecentRequests recent, UsageTotals total
     public void add(RequestRecord request) {
         recent.add(request);
         totals.add(request);
-        log.append(request.toJson().toString());
+        log.append(() -> request.toJson().toString());
     }
 }

@@ -21,7 +21,7 @@ class RequestLogFileTest {
         RequestLogFile log = new RequestLogFile(dir, new RuntimeSettings.RequestLog(1_000, 3, false));
         log.start();
         List<String> written = IntStream.range(0, 100).mapToObj(RequestLogFileTest::line).toList();
-        written.forEach(log::append);
+        written.forEach(line -> log.append(() -> line));
         log.stop();
 
         assertThat(files(dir)).containsExactlyInAnyOrder("requests.log", "requests.log.1", "requests.log.2");
@@ -39,7 +39,7 @@ class RequestLogFileTest {
     void oneFileMeansStartingAfreshAtTheLimit(@TempDir Path dir) throws Exception {
         RequestLogFile log = new RequestLogFile(dir, new RuntimeSettings.RequestLog(1_000, 1, false));
         log.start();
-        IntStream.range(0, 100).mapToObj(RequestLogFileTest::line).forEach(log::append);
+        IntStream.range(0, 100).mapToObj(RequestLogFileTest::line).forEach(line -> log.append(() -> line));
         log.stop();
 
         assertThat(files(dir)).containsExactly("requests.log");
@@ -51,18 +51,29 @@ class RequestLogFileTest {
         Files.writeString(dir.resolve("requests.log"), "x".repeat(2_000) + "\n");
         RequestLogFile log = new RequestLogFile(dir, new RuntimeSettings.RequestLog(1_000, 2, false));
         log.start();
-        log.append(line(1));
+        log.append(() -> line(1));
         log.stop();
 
         assertThat(Files.readAllLines(dir.resolve("requests.log"))).containsExactly(line(1));
         assertThat(Files.readString(dir.resolve("requests.log.1"))).startsWith("xxx");
     }
 
+    /** A request only queues its line: rendering it (JSON, redaction) is the writer thread's work. */
+    @Test
+    void linesAreRenderedOnTheWriterThread(@TempDir Path dir) throws Exception {
+        RequestLogFile log = new RequestLogFile(dir, RuntimeSettings.RequestLog.DEFAULT);
+        log.start();
+        log.append(() -> "rendered by " + Thread.currentThread().getName());
+        log.stop();
+
+        assertThat(Files.readString(dir.resolve("requests.log"))).isEqualTo("rendered by 429chain-request-log\n");
+    }
+
     @Test
     void aKeyShapedValueIsMaskedLikeOnTheConsole(@TempDir Path dir) throws Exception {
         RequestLogFile log = new RequestLogFile(dir, RuntimeSettings.RequestLog.DEFAULT);
         log.start();
-        log.append("{\"chain\":\"sk-proj-Ab12Cd34Ef56Gh78Ij90Kl12Mn34Op56\"}");
+        log.append(() -> "{\"chain\":\"sk-proj-Ab12Cd34Ef56Gh78Ij90Kl12Mn34Op56\"}");
         log.stop();
 
         assertThat(Files.readString(dir.resolve("requests.log"))).isEqualTo("{\"chain\":\"sk-****Op56\"}\n");
@@ -84,7 +95,8 @@ class RequestLogFileTest {
         long start = System.nanoTime();
         for (int i = 0; i < 20_000; i++) {
             long before = System.nanoTime();
-            log.append(line(i));
+            String line = line(i);
+            log.append(() -> line);
             slowestNanos = Math.max(slowestNanos, System.nanoTime() - before);
         }
         long totalMillis = (System.nanoTime() - start) / 1_000_000;
