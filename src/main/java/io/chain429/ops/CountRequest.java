@@ -27,8 +27,8 @@ public final class CountRequest implements Processor {
     private final Timer timeToFirstToken;
     private final Timer addedLatency;
     /**
-     * The counters by name and tags, looked up once: building a meter's id (sorting its tags) for every request cost
-     * more than the rest of the counting. Chains, providers, outcomes and reasons are few, so this stays small.
+     * The counters by name and tags, each registered once rather than a meter id built (its tags sorted) and looked up
+     * in the registry for every request. Chains, providers, outcomes and reasons are few, so this stays small.
      */
     private final Map<List<String>, Counter> counters = new ConcurrentHashMap<>();
 
