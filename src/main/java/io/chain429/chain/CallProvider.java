@@ -1,14 +1,15 @@
 package io.chain429.chain;
 
 import io.chain429.api.ClientLink;
+import io.chain429.api.EventLoops;
 import io.chain429.provider.CallGuard;
 import io.chain429.provider.Provider;
 import io.chain429.provider.UpstreamRequest;
 import io.chain429.ratelimit.ProviderState;
 import io.chain429.sse.CommitGate;
 import io.vertx.core.Context;
-import io.vertx.core.Vertx;
 import java.io.IOException;
+import java.util.Optional;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
@@ -49,11 +50,11 @@ public final class CallProvider extends AsyncProcessorSupport {
             callback.done(true);
             return true;
         }
-        Context loop = Vertx.currentContext();
-        if (loop != null && Context.isOnEventLoopThread()) {
+        Optional<Context> loop = EventLoops.current();
+        if (loop.isPresent()) {
             answer.whenComplete((body, failure) -> {
                 long decided = System.nanoTime();
-                loop.runOnContext(next -> {
+                loop.get().runOnContext(next -> {
                     settle(exchange, waterfall, body, failure, decided - started);
                     callback.done(false);
                 });

@@ -1,11 +1,11 @@
 package io.chain429.provider;
 
+import io.chain429.api.EventLoops;
 import io.chain429.config.ProviderConfig.Timeouts;
 import io.chain429.config.Secret;
 import io.chain429.sse.SseSource;
 import io.chain429.sse.StreamThread;
 import io.netty.channel.ConnectTimeoutException;
-import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
@@ -201,7 +201,7 @@ public final class ProviderClient {
             // The call starts on the event loop of the caller's context: a request that started on its client
             // connection's loop sends from there at once (and the pool prefers that loop's connections); a request
             // thread wakes the loop once, and the timers and the request are set up there.
-            if (Context.isOnEventLoopThread() && Vertx.currentContext() != null) {
+            if (EventLoops.current().isPresent()) {
                 start(totalMillis);
             } else {
                 vertx.getOrCreateContext().runOnContext(go -> start(totalMillis));

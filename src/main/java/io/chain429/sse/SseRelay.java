@@ -3,6 +3,7 @@ package io.chain429.sse;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.chain429.api.ClientLink;
+import io.chain429.api.EventLoops;
 import io.chain429.api.Json;
 import io.chain429.chain.Attempt;
 import io.chain429.chain.Outcome;
@@ -11,8 +12,8 @@ import io.chain429.provider.StreamItem;
 import io.chain429.ratelimit.ProviderState;
 import io.chain429.ratelimit.StepBreakers;
 import io.vertx.core.Context;
-import io.vertx.core.Vertx;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
@@ -58,12 +59,11 @@ public final class SseRelay extends AsyncProcessorSupport {
         Waterfall waterfall = exchange.getProperty(Waterfall.PROPERTY, Waterfall.class);
         List<Attempt> attempts = waterfall.attempts();
         Attempt served = attempts.get(attempts.size() - 1);
-        Context loop = Vertx.currentContext();
-        boolean onLoop = loop != null && Context.isOnEventLoopThread();
+        Optional<Context> loop = EventLoops.current();
         openStreams.opened();
         if (served.outcome() instanceof Outcome.Streaming streaming && !streaming.stream().complete()) {
             // the relay ends on the stream's own thread: the route goes on after the I/O that loop has in hand
-            Executor next = onLoop ? task -> loop.runOnContext(ignored -> task.run()) : requestThreads;
+            Executor next = loop.<Executor>map(context -> StreamThread.of(context)::execute).orElse(requestThreads);
             streaming.stream().relayed().whenComplete((relayed, failure) -> next.execute(() -> {
                 try {
                     if (failure != null) {
@@ -80,7 +80,7 @@ public final class SseRelay extends AsyncProcessorSupport {
             }));
             return false;
         }
-        if (onLoop) {
+        if (loop.isPresent()) {
             requestThreads.execute(() -> {
                 writeFromThisThread(exchange, waterfall, served);
                 callback.done(false);
