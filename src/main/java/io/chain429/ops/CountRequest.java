@@ -54,10 +54,10 @@ public final class CountRequest implements Processor {
         String servedBy = waterfall.finished() ? tried.get(tried.size() - 1).step().providerId() : "none";
         counter("chain429.requests", "client requests by chain, serving provider and outcome",
                 "chain", waterfall.chainName(), "provider", servedBy, "outcome", outcome(waterfall)).increment();
-        attempts.record(waterfall.sentCount());
-        long hops = tried.stream().filter(Attempt::sent).count() - 1;
-        if (hops > 0) {
-            counter("chain429.waterfall.hops", null, "chain", waterfall.chainName()).increment(hops);
+        int sent = waterfall.sentCount();
+        attempts.record(sent);
+        if (sent > 1) {
+            counter("chain429.waterfall.hops", null, "chain", waterfall.chainName()).increment(sent - 1);
         }
         for (Attempt attempt : tried) {
             String reason = cooldownReason(attempt.outcome());

@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 
 /**
@@ -52,6 +53,9 @@ public class OpenAiCompatibleAdapter implements ProviderAdapter {
         this(type, Optional.of(defaultBaseUrl), true);
     }
 
+    /** Each configured base URL's chat-completions URI, built once: parsing a URI was profiled on every call. */
+    private final Map<URI, URI> completionsUris = new ConcurrentHashMap<>();
+
     protected OpenAiCompatibleAdapter(String type, Optional<URI> defaultBaseUrl, boolean requiresApiKey) {
         this.type = type;
         this.defaultBaseUrl = defaultBaseUrl;
@@ -82,7 +86,8 @@ public class OpenAiCompatibleAdapter implements ProviderAdapter {
         headers.put("Content-Type", "application/json");
         headers.put("Accept", "application/json");
         headers.putAll(extraHeaders(provider));
-        return new UpstreamRequest(chatCompletionsUri(provider.baseUrl()), headers, Json.bytes(body), provider.apiKey());
+        return new UpstreamRequest(completionsUris.computeIfAbsent(provider.baseUrl(), OpenAiCompatibleAdapter::chatCompletionsUri),
+                headers, Json.bytes(body), provider.apiKey());
     }
 
     /** Hook: remove or cap what this provider rejects. {@code model} is already set; {@code provider} is its config. */

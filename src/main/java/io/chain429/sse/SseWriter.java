@@ -112,14 +112,24 @@ final class SseWriter {
 
     /** Ends the response: with [DONE] when {@code failure} is null, else with one error event saying why. */
     void end(String failure) {
+        Buffer last;
         if (failure == null) {
-            send(DONE);
+            last = DONE;
         } else {
             ObjectNode error = OpenAiError.server(failure + "; the answer above is incomplete.", "upstream_stream_error").toJson();
             // "event: error" too: LangChain4j only raises on a named error event; OpenAI's SDKs raise on the data
-            send(Buffer.buffer("event: error\ndata: " + error + "\n\n", StandardCharsets.UTF_8.name()));
+            last = Buffer.buffer("event: error\ndata: " + error + "\n\n", StandardCharsets.UTF_8.name());
         }
-        close();
+        if (gone() || response.ended()) {
+            close();
+            return;
+        }
+        try {
+            // the last event and the end of the chunked body in one write: one system call, one wake-up of the client
+            response.end(last);
+        } catch (IllegalStateException closed) {
+            gone = true; // the response was closed under us
+        }
     }
 
     /** Ends the response if nothing did. Camel would otherwise write its own response over the stream's head. */

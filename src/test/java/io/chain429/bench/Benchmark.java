@@ -377,7 +377,7 @@ public final class Benchmark {
             line("## 3. Streaming: " + SHORT_EVENTS + " events " + SHORT_INTERVAL_MS + " ms apart");
             line("");
             line("Closed loop, like section 1: c clients each open their next stream when the last one ended (slices of "
-                    + 3 * sliceMillis + " ms per side at c=1, for enough streams). Time to first token = "
+                    + 5 * sliceMillis + " ms per side at c=1, for enough streams). Time to first token = "
                     + "request sent → first content event read. Event delivery = each event's age when read: the simulator stamps every event "
                     + "with the time it wrote it. Inter-event delay = time between consecutive content events as the client reads them (its "
                     + "median can fall below the " + SHORT_INTERVAL_MS + " ms interval when late events arrive bunched). At c=16 the streams "
@@ -393,7 +393,7 @@ public final class Benchmark {
                 StreamResult d = new StreamResult();
                 StreamResult t = new StreamResult();
                 // one stream at a time makes ten streams a second: longer slices, for enough of them
-                long slice = c == 1 ? 3 * sliceMillis : sliceMillis;
+                long slice = c == 1 ? 5 * sliceMillis : sliceMillis;
                 CpuMeter.Snapshot before = cpu.snapshot(true);
                 alternate(() -> client.closedLoopStreams(direct, chat(shortStreamModel(), true), c, settleMillis, slice,
                                 SHORT_EVENTS, Check.OK_200),
