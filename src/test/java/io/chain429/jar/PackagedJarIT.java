@@ -34,10 +34,9 @@ class PackagedJarIT {
     private static final Path JAR = Path.of("target", "429chain.jar");
 
     @Test
-    void theJarStartsFromTheShippedFilesAndAnswersTheFirstCurlWithTheDemo() throws Exception {
+    void theJarStartsFromTheShippedFilesAndAnswersTheFirstCurlWithTheDemo(@TempDir Path data) throws Exception {
         int port = freePort();
-        Process process = start(Path.of("."), "CHAIN429_PORT", String.valueOf(port),
-                "CHAIN429_DATA_DIR", Files.createTempDirectory("429chain-data").toString());
+        Process process = start(Path.of("."), "CHAIN429_PORT", String.valueOf(port), "CHAIN429_DATA_DIR", data.toString());
         try {
             HttpClient http = HttpClient.newHttpClient();
             waitForAnswer(http, HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/models")).build());
