@@ -42,6 +42,8 @@ public class OpenAiCompatibleAdapter implements ProviderAdapter {
     private final String type;
     private final Optional<URI> defaultBaseUrl;
     private final boolean requiresApiKey;
+    /** Each configured base URL's chat-completions URI, built once: parsing a URI was profiled on every call. */
+    private final Map<URI, URI> completionsUris = new ConcurrentHashMap<>();
 
     /** The generic type: any OpenAI-compatible server at a configured URL; local ones (llama.cpp, vLLM, Ollama) need no key. */
     public OpenAiCompatibleAdapter() {
@@ -52,9 +54,6 @@ public class OpenAiCompatibleAdapter implements ProviderAdapter {
     protected OpenAiCompatibleAdapter(String type, URI defaultBaseUrl) {
         this(type, Optional.of(defaultBaseUrl), true);
     }
-
-    /** Each configured base URL's chat-completions URI, built once: parsing a URI was profiled on every call. */
-    private final Map<URI, URI> completionsUris = new ConcurrentHashMap<>();
 
     protected OpenAiCompatibleAdapter(String type, Optional<URI> defaultBaseUrl, boolean requiresApiKey) {
         this.type = type;

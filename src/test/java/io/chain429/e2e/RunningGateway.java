@@ -89,9 +89,14 @@ public final class RunningGateway implements AutoCloseable {
             env.put("CHAIN429_DATA_DIR", data.toString());
         }
         env.putIfAbsent("CHAIN429_MANAGEMENT_PORT", "0"); // any free port, read back from the running server
-        Main main = Gateway.create(RuntimeSettings.resolve(env)).main();
-        main.start();
-        return new RunningGateway(main, port, clientTls, temporary);
+        try {
+            Main main = Gateway.create(RuntimeSettings.resolve(env)).main();
+            main.start();
+            return new RunningGateway(main, port, clientTls, temporary);
+        } catch (Exception | Error e) {
+            delete(temporary); // a gateway that does not start (what some tests check) leaves no folders behind
+            throw e;
+        }
     }
 
     /**
@@ -291,7 +296,11 @@ public final class RunningGateway implements AutoCloseable {
     @Override
     public void close() {
         main.stop();
-        for (Path folder : temporary) {
+        delete(temporary);
+    }
+
+    private static void delete(List<Path> folders) {
+        for (Path folder : folders) {
             try (var paths = Files.walk(folder)) {
                 paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
             } catch (IOException | UncheckedIOException e) {
