@@ -27,7 +27,7 @@ import org.snakeyaml.engine.v2.nodes.SequenceNode;
 public final class ConfigLoader {
 
     private static final List<String> ROOT_FIELDS = List.of("version", "settings", "providers", "clients");
-    private static final List<String> SETTINGS_FIELDS = List.of("defaultChain", "cooldownDefault", "cooldownPaymentRequired", "circuitOpenFor", "keyProbeAfter", "clientLimits", "corsOrigins", "state", "redis");
+    private static final List<String> SETTINGS_FIELDS = List.of("defaultChain", "cooldownDefault", "cooldownPaymentRequired", "circuitOpenFor", "circuitMinFailures", "circuitFailureRate", "circuitWindow", "keyProbeAfter", "keyCheckEvery", "clientLimits", "corsOrigins", "state", "redis");
     private static final List<String> PROVIDER_FIELDS =
             List.of("id", "type", "baseUrl", "apiKey", "quotaScope", "limits", "timeouts");
     private static final List<String> LIMIT_FIELDS = List.of("rpm", "rpd", "tpm", "tpd", "concurrency", "maxCompletionTokens");
@@ -103,7 +103,12 @@ public final class ConfigLoader {
                 optional(fields, path, "keyProbeAfter", defaults.keyProbeAfter(), this::positiveDuration),
                 optional(fields, path, "clientLimits", defaults.clientLimits(), this::clientLimits),
                 optional(fields, path, "corsOrigins", defaults.corsOrigins(), this::origins),
-                stateBackend(fields, node, path));
+                stateBackend(fields, node, path),
+                optional(fields, path, "keyCheckEvery", defaults.keyCheckEvery(), this::duration),
+                new GatewayConfig.Circuit(
+                        optional(fields, path, "circuitMinFailures", defaults.circuit().minFailures(), this::positiveInteger),
+                        optional(fields, path, "circuitFailureRate", defaults.circuit().failureRatePercent(), this::percent),
+                        optional(fields, path, "circuitWindow", defaults.circuit().window(), this::positiveDuration)));
     }
 
     /** {@code state: embedded|redis}; Redis needs {@code redis.url}, whose password comes from the environment. */
@@ -328,6 +333,14 @@ public final class ConfigLoader {
         int value = yaml.integer(node, path);
         if (value <= 0) {
             throw yaml.error(node, path, "expected a positive integer, got " + value);
+        }
+        return value;
+    }
+
+    private Integer percent(Node node, String path) {
+        int value = yaml.integer(node, path);
+        if (value < 1 || value > 100) {
+            throw yaml.error(node, path, "expected a percentage from 1 to 100 (e.g. 50), got " + value);
         }
         return value;
     }

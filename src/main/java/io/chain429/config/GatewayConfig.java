@@ -22,11 +22,23 @@ public record GatewayConfig(Settings settings, List<ProviderConfig> providers, L
      * @param clientLimits            every client's limits, unless its own entry says otherwise
      * @param corsOrigins             browser origins allowed to call the API (none by default)
      * @param stateBackend            where provider state lives: this process, or Redis shared by several replicas
+     * @param keyCheckEvery           how often every provider's key is checked with its {@code GET /models} (also once
+     *                                at start-up); zero turns the checks off
+     * @param circuit                 when a step's circuit opens
      */
     public record Settings(Optional<String> defaultChain, Duration cooldownDefault, Duration cooldownPaymentRequired,
                            Duration circuitOpenFor, Duration keyProbeAfter, ClientConfig.ClientLimits clientLimits,
-                           List<String> corsOrigins, StateBackend stateBackend) {
+                           List<String> corsOrigins, StateBackend stateBackend, Duration keyCheckEvery, Circuit circuit) {
         public static final Settings DEFAULT = new Settings(Optional.empty(), Duration.ofSeconds(60), Duration.ofMinutes(5),
-                Duration.ofSeconds(30), Duration.ofMinutes(1), ClientConfig.ClientLimits.NONE, List.of(), StateBackend.EMBEDDED);
+                Duration.ofSeconds(30), Duration.ofMinutes(1), ClientConfig.ClientLimits.NONE, List.of(), StateBackend.EMBEDDED,
+                Duration.ofHours(6), Circuit.DEFAULT);
+    }
+
+    /**
+     * A step's circuit opens when, within the last {@code window}, at least {@code minFailures} of its attempts failed
+     * and they were at least {@code failureRatePercent} of its attempts.
+     */
+    public record Circuit(int minFailures, int failureRatePercent, Duration window) {
+        public static final Circuit DEFAULT = new Circuit(5, 50, Duration.ofSeconds(10));
     }
 }
