@@ -176,11 +176,11 @@ public final class Gateway {
         StateBackendHealth backendHealth = redis.<StateBackendHealth>map(link -> link).orElse(StateBackendHealth.EMBEDDED);
         LOG.info("provider state: {}", redis.map(link -> "shared through Redis at " + link.address()).orElse("embedded, kept in " + settings.dataDir()));
         ChainRegistry chainRegistry = new ChainRegistry(chains, config.settings().defaultChain());
-        StepBreakers breakers = new StepBreakers(config.settings().circuitOpenFor());
         Availability availability = new Availability(state);
         Duration probeAfter = config.settings().keyProbeAfter();
         OpenStreams openStreams = new OpenStreams();
         PrometheusMeterRegistry metrics = ManagementServer.newRegistry();
+        StepBreakers breakers = new StepBreakers(config.settings().circuit(), config.settings().circuitOpenFor(), Clock.systemUTC(), metrics);
         KeyProbe keyProbe = new KeyProbe(state, providers, probeAfter, Collections.max(List.of(probeAfter, KeyProbe.DEFAULT_MAX_DELAY)));
         // keys restored as disabled from disk are probed again; an operator's decision is kept as it is
         state.snapshot().disabled().stream()
@@ -190,8 +190,7 @@ public final class Gateway {
         // each finished request: a line in <dataDir>/requests.log, the recent requests, the usage totals
         Usage usage = new Usage(new RequestLogFile(settings.dataDir(), settings.requestLog()),
                 new RecentRequests(RecentRequests.DEFAULT_CAPACITY), new UsageTotals(Clock.systemUTC()));
-        ProviderMBeans providerMBeans = new ProviderMBeans(providers, state, keyProbe,
-                ProviderMBeans.openCircuits(chainRegistry, breakers));
+        ProviderMBeans providerMBeans = new ProviderMBeans(providers, state, keyProbe, breakers);
         ReloadValidator reloadValidator = new ReloadValidator(settings.gatewayConfigFile(), settings.routesDir(),
                 settings.environment(), adapters);
         LiveConfig served = reloadValidator.initial(config, chains);
@@ -230,7 +229,7 @@ public final class Gateway {
         main.bind("watchClient", new WatchClient());
         main.bind("resolveChain", new ResolveChain(chainRegistry, providers));
         main.bind("startWaterfall", new StartWaterfall(chainRegistry, providers));
-        main.bind("waterfallRouter", new WaterfallRouter(state, availability));
+        main.bind("waterfallRouter", new WaterfallRouter(state, availability, breakers));
         main.bind("streamingReply", new StreamingReply());
         main.bind("skipUnavailableStep", new SkipUnavailableStep(state, breakers, availability));
         main.bind("callProvider", new CallProvider(state));
@@ -244,7 +243,7 @@ public final class Gateway {
         main.bind("countRequest", new CountRequest(metrics));
         main.bind("writeApiError", new WriteApiError());
         main.bind("listModels", new ListModels(chainRegistry, providers, state));
-        main.bind("listRateLimits", new ListRateLimits(providers, state));
+        main.bind("listRateLimits", new ListRateLimits(providers, state, breakers));
         main.bind("providerStateStore", state);
 
         main.addMainListener(new MainListenerSupport() {
@@ -270,7 +269,7 @@ public final class Gateway {
                     }
                     ManagementServer management = new ManagementServer(
                             settings.environment().getOrDefault("CHAIN429_MANAGEMENT_HOST", "127.0.0.1"), settings.managementPort(),
-                            new GatewayHealth(gate, openStreams, providers, state, backendHealth), metrics,
+                            new GatewayHealth(gate, openStreams, providers, state, backendHealth, breakers), metrics,
                             ConsoleCredentials.fromEnvironment(settings.environment()));
                     support.getCamelContext().getRegistry().bind("managementServer", management);
                     // request log, /v1/stats and the Usage MBean; the log is written until Camel stops (after the routes)

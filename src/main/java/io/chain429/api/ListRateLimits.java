@@ -9,23 +9,27 @@ import io.chain429.provider.ProviderRegistry;
 import io.chain429.ratelimit.LimitObservation;
 import io.chain429.ratelimit.ProviderState;
 import io.chain429.ratelimit.StateSnapshot;
+import io.chain429.ratelimit.StepBreakers;
 import java.util.List;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 
 /**
  * {@code GET /v1/ratelimits}: what 429chain knows about each provider, read-only — enabled or why not, its key
- * (masked), and per quota key the cooldown, what the provider last reported per dimension, requests in flight and
- * today's counts.
+ * (masked), its last failure (reason code, detail, step, time), each step's circuit (and when open: since, until and
+ * the failures that opened it), and per quota key the cooldown, what the provider last reported per dimension, requests
+ * in flight and today's counts.
  */
 public final class ListRateLimits implements Processor {
 
     private final ProviderRegistry providers;
     private final ProviderState state;
+    private final StepBreakers breakers;
 
-    public ListRateLimits(ProviderRegistry providers, ProviderState state) {
+    public ListRateLimits(ProviderRegistry providers, ProviderState state, StepBreakers breakers) {
         this.providers = providers;
         this.state = state;
+        this.breakers = breakers;
     }
 
     @Override
@@ -42,11 +46,27 @@ public final class ListRateLimits implements Processor {
                     .put("key", config.apiKey().map(Secret::masked).orElse(null));
             String disabled = config.disabledReason().or(() -> state.disabledReason(config.id())).orElse(null);
             node.put("status", disabled != null ? "disabled" : "enabled").put("disabledReason", disabled);
-            state.lastFailure(config.id()).ifPresent(f -> node.putObject("lastFailure").put("reason", f.reason()).put("at", f.at().toString()));
+            state.lastFailure(config.id()).ifPresentOrElse(f -> node.putObject("lastFailure").put("reason", f.reason().code())
+                    .put("detail", f.reason().detail()).put("step", f.step()).put("at", f.at().toString()),
+                    () -> node.putNull("lastFailure"));
+            ArrayNode circuits = node.putArray("circuits");
+            breakers.of(config.id()).forEach(view -> circuits.add(circuit(view)));
             ArrayNode keys = node.putArray("quotaKeys");
             snapshot.keys().stream().filter(k -> k.key().providerId().equals(config.id())).forEach(k -> keys.add(key(k, config)));
         }
         HttpReplies.json(exchange.getMessage(), 200, root);
+    }
+
+    /** One step's circuit: {@code closed}, or open since and until when, after which failures. */
+    private static ObjectNode circuit(StepBreakers.View view) {
+        ObjectNode node = Json.object().put("step", view.step()).put("state", view.state()).put("since", view.since().toString());
+        if (view.open()) {
+            node.put("until", view.until() == null ? null : view.until().toString())
+                    .put("failedAttempts", view.failedAttempts()).put("attempts", view.attempts());
+            ObjectNode openedBy = node.putObject("openedBy");
+            view.openedBy().forEach(openedBy::put);
+        }
+        return node;
     }
 
     private static ObjectNode key(StateSnapshot.Key key, ProviderConfig config) {

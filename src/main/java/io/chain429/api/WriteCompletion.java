@@ -40,6 +40,9 @@ public final class WriteCompletion implements Processor {
             HttpReplies.error(message, rejected.status(), rejected.error());
             message.setHeader("X-429chain-Provider", lastStep(waterfall).toString());
             waterfall.answered(rejected.status(), null);
+        } else if (last instanceof Outcome.ClientGone) {
+            waterfall.answered(Outcome.ClientGone.STATUS, null); // written to nobody
+            HttpReplies.error(message, Outcome.ClientGone.STATUS, OpenAiError.server("the client closed the connection", "client_gone"));
         } else {
             waterfall.answered(writeExhausted(message, waterfall), null);
         }
@@ -50,7 +53,7 @@ public final class WriteCompletion implements Processor {
     /** @return the status written */
     private int writeExhausted(Message message, Waterfall waterfall) {
         String summary = waterfall.attempts().stream()
-                .map(a -> a.step() + ": " + a.outcome().describe())
+                .map(a -> a.step() + ": " + a.outcome().reason())
                 .collect(Collectors.joining("; "));
         Optional<Instant> earliestReset = availability.earliestReset(waterfall);
         String subject = "No step of chain '" + waterfall.chainName() + "' could serve the request";

@@ -1,5 +1,6 @@
 package io.chain429.chain;
 
+import io.chain429.api.ClientLink;
 import io.chain429.provider.Provider;
 import io.chain429.ratelimit.QuotaKey;
 import io.chain429.sse.CommitGate;
@@ -28,10 +29,13 @@ public final class ClassifyOutcome implements Processor {
         Object answer = exchange.getMessage().getBody();
         java.net.http.HttpHeaders headers = answer instanceof CommitGate gate ? gate.upstreamHeaders() : ((UpstreamResponse) answer).headers();
         state.observe(QuotaKey.of(provider.config(), step.model()), provider.adapter().observeLimits(headers, state.now()));
-        if (answer instanceof CommitGate gate) {
-            waterfall.record(gate.outcome(), true); // CallProvider waited for the gate to decide
-        } else {
-            waterfall.record(provider.adapter().classify((UpstreamResponse) answer, step.model(), state.now()), true);
+        Outcome outcome = answer instanceof CommitGate gate
+                ? gate.outcome() // CallProvider waited for the gate to decide
+                : provider.adapter().classify((UpstreamResponse) answer, step.model(), state.now());
+        ClientLink client = exchange.getProperty(ClientLink.PROPERTY, ClientLink.class);
+        if (outcome instanceof Outcome.Failed && client != null && client.gone()) {
+            outcome = new Outcome.ClientGone(); // a stream cut short because its client left is no failure of the step
         }
+        waterfall.record(outcome, true);
     }
 }

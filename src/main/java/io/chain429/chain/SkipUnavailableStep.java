@@ -38,14 +38,15 @@ public final class SkipUnavailableStep implements Processor {
         Step step = waterfall.currentStep();
         Optional<Provider> found = waterfall.findProvider(step);
         if (found.isEmpty()) {
-            waterfall.record(new Outcome.Skipped("provider removed from the configuration", Optional.empty()), false);
+            waterfall.record(new Outcome.Skipped(Reason.of(Reason.PROVIDER_REMOVED, "the provider was removed from the configuration"), Optional.empty()), false);
             exchange.setProperty(AVAILABLE, false);
             return;
         }
         ProviderConfig provider = found.get().config();
         Optional<Outcome.Skipped> skip = reasonToSkip(step, provider);
-        if (skip.isEmpty() && !breakers.tryAcquire(step)) {
-            skip = Optional.of(new Outcome.Skipped("circuit open after repeated failures", Optional.empty()));
+        // an open circuit's trial goes without the breaker's permission: the router chose it as the last resort
+        if (skip.isEmpty() && !waterfall.isTrial() && !breakers.tryAcquire(step)) {
+            skip = Optional.of(new Outcome.Skipped(Reason.of(Reason.CIRCUIT_OPEN, breakers.whyOpen(step)), Optional.empty()));
         }
         if (skip.isEmpty()) {
             ProviderState.Admission admission = state.admit(QuotaKey.of(provider, step.model()), provider.limits(), waterfall.estimatedTokens());
@@ -61,8 +62,10 @@ public final class SkipUnavailableStep implements Processor {
                 });
             } else {
                 ProviderState.Refused refused = (ProviderState.Refused) admission;
-                breakers.release(step);
-                skip = Optional.of(new Outcome.Skipped(refused.reason(), refused.retryAt()));
+                if (!waterfall.isTrial()) {
+                    breakers.release(step);
+                }
+                skip = Optional.of(new Outcome.Skipped(Reason.of(code(refused.limit()), refused.reason()), refused.retryAt()));
             }
         }
         skip.ifPresent(skipped -> waterfall.record(skipped, false));
@@ -72,9 +75,18 @@ public final class SkipUnavailableStep implements Processor {
     private Optional<Outcome.Skipped> reasonToSkip(Step step, ProviderConfig provider) {
         Optional<String> disabled = provider.disabledReason().or(() -> state.disabledReason(provider.id()));
         if (disabled.isPresent()) {
-            return Optional.of(new Outcome.Skipped("disabled: " + disabled.get(), Optional.empty()));
+            return Optional.of(new Outcome.Skipped(Reason.of(Reason.DISABLED, "disabled: " + disabled.get()), Optional.empty()));
         }
         Optional<Cooldown> cooldown = availability.cooldown(provider, step);
-        return cooldown.map(c -> new Outcome.Skipped("cooling down until " + c.until() + " (" + c.reason() + ")", Optional.of(c.until())));
+        return cooldown.map(c -> new Outcome.Skipped(Reason.of(Reason.COOLING_DOWN, "cooling down until " + c.until() + " (" + c.reason() + ")"),
+                Optional.of(c.until())));
+    }
+
+    private static String code(ProviderState.Limit limit) {
+        return switch (limit) {
+            case CONCURRENCY -> Reason.CONCURRENCY_FULL;
+            case REQUESTS -> Reason.REQUESTS_EXHAUSTED;
+            case TOKENS -> Reason.TOKENS_EXHAUSTED;
+        };
     }
 }

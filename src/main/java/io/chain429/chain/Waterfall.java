@@ -29,11 +29,14 @@ public final class Waterfall {
     private int position = -1;
     private int triesOnStep;
     private boolean waited;
+    /** The attempt in progress is an open circuit's trial, the chain's last resort (see {@link #tryAsTrial}). */
+    private boolean trial;
+    private boolean trialTaken;
     private long upstreamNanos;
     private volatile long committedNanos;
     private volatile CompletableFuture<?> relay;
     private int status;
-    private String streamFailure;
+    private Reason streamFailure;
     private JsonNode usage;
     private long estimatedTokens = -1;
     private Reservation held;
@@ -92,7 +95,7 @@ public final class Waterfall {
 
     /** Moves to the next step; false when the waterfall is over (an attempt ended it or no step is left). */
     public boolean advance() {
-        if (finished() || position + 1 >= steps.size()) {
+        if (finished() || trial || position + 1 >= steps.size()) {
             return false;
         }
         position++;
@@ -100,9 +103,39 @@ public final class Waterfall {
         return true;
     }
 
+    /**
+     * Sends the request to a step whose circuit is open, as its trial, when nothing else could take it: at most once
+     * per run of the chain, never retried, and the last attempt of that run.
+     */
+    public boolean tryAsTrial(Step step) {
+        int index = steps.indexOf(step);
+        if (trialTaken || index < 0) {
+            return false;
+        }
+        trialTaken = true;
+        trial = true;
+        position = index;
+        triesOnStep = Integer.MAX_VALUE;
+        return true;
+    }
+
+    /** The attempt in progress goes to a step whose circuit is open, as its trial. */
+    public boolean isTrial() {
+        return trial;
+    }
+
     /** An attempt ended the waterfall: a success, a stream, or the client's own error. */
     public boolean finished() {
         return lastOutcome().map(Outcome::endsWaterfall).orElse(false);
+    }
+
+    /** The step that answered: with a completion, a stream or the client's own error. Empty when none did. */
+    public Optional<Step> answeredBy() {
+        if (attempts.isEmpty()) {
+            return Optional.empty();
+        }
+        Attempt last = attempts.get(attempts.size() - 1);
+        return last.outcome().endsWaterfall() && !(last.outcome() instanceof Outcome.ClientGone) ? Optional.of(last.step()) : Optional.empty();
     }
 
     /** Tries the current step once more (the caller checked {@link #retriesLeft()}). */
@@ -122,6 +155,8 @@ public final class Waterfall {
         waited = true;
         position = 0;
         triesOnStep = 0;
+        trial = false;
+        trialTaken = false;
         return true;
     }
 
@@ -198,7 +233,7 @@ public final class Waterfall {
     }
 
     /** A committed stream ended with an error event instead of its end marker. */
-    public void streamFailed(String reason) {
+    public void streamFailed(Reason reason) {
         this.streamFailure = reason;
     }
 
@@ -210,7 +245,7 @@ public final class Waterfall {
         return Optional.ofNullable(usage);
     }
 
-    public Optional<String> streamFailure() {
+    public Optional<Reason> streamFailure() {
         return Optional.ofNullable(streamFailure);
     }
 

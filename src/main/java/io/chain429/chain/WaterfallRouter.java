@@ -2,9 +2,11 @@ package io.chain429.chain;
 
 import io.chain429.api.ClientLink;
 import io.chain429.ratelimit.ProviderState;
+import io.chain429.ratelimit.StepBreakers;
 import io.vertx.core.Context;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Comparator;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -18,9 +20,13 @@ import org.apache.camel.support.ExpressionAdapter;
  * {@code direct:attempt} tries the waterfall's current step. In order, the router:
  * <ol>
  *   <li>stops at the first outcome that ends the waterfall, or when the client has gone;</li>
- *   <li>retries the same step when the chain allows it and it is cheap: a failure that is not silence, or a 429 whose
- *       reset is at most {@code retryWait} away (waited out);</li>
+ *   <li>retries the same step when the chain allows it and it is cheap: a quick failure (not a timeout: waiting again
+ *       on a step that kept the client waiting once is the slowest way to an answer), or a 429 whose reset is at most
+ *       {@code retryWait} away (waited out);</li>
  *   <li>moves to the next step;</li>
+ *   <li>when no step was sent the request and some were skipped only for their open circuits, sends it to the one whose
+ *       circuit opened first, as its trial: open circuits alone never refuse a chain (Envoy's panic threshold does the
+ *       same), and a success closes that circuit at once;</li>
  *   <li>when no step is left but all are only cooling down, and the earliest reset is within {@code maxWait}, holds the
  *       request until then and runs the chain once more — for a bounded number of requests per chain.</li>
  * </ol>
@@ -34,11 +40,13 @@ public final class WaterfallRouter extends ExpressionAdapter {
 
     private final ProviderState state;
     private final Availability availability;
+    private final StepBreakers breakers;
     private final Map<String, Semaphore> waiting = new ConcurrentHashMap<>();
 
-    public WaterfallRouter(ProviderState state, Availability availability) {
+    public WaterfallRouter(ProviderState state, Availability availability, StepBreakers breakers) {
         this.state = state;
         this.availability = availability;
+        this.breakers = breakers;
     }
 
     @Override
@@ -69,6 +77,10 @@ public final class WaterfallRouter extends ExpressionAdapter {
         if (waterfall.advance()) {
             return ATTEMPT;
         }
+        Optional<Step> trial = earliestOpenCircuit(waterfall);
+        if (trial.isPresent() && waterfall.tryAsTrial(trial.get())) {
+            return ATTEMPT;
+        }
         Optional<Instant> reset = resetWithinMaxWait(waterfall);
         if (reset.isEmpty()) {
             return null;
@@ -86,7 +98,7 @@ public final class WaterfallRouter extends ExpressionAdapter {
             return Optional.empty();
         }
         if (last.get() instanceof Outcome.Failed failed) {
-            return failed.silent() ? Optional.empty() : Optional.of(Duration.ZERO);
+            return failed.worthRetrying() ? Optional.of(Duration.ZERO) : Optional.empty();
         }
         if (last.get() instanceof Outcome.RateLimited limited && limited.resetAt().isPresent()) {
             Duration wait = Duration.between(state.now(), limited.resetAt().get());
@@ -95,6 +107,18 @@ public final class WaterfallRouter extends ExpressionAdapter {
             }
         }
         return Optional.empty();
+    }
+
+    /** Of the steps skipped for their open circuit, the one that opened first; when no step was sent the request. */
+    private Optional<Step> earliestOpenCircuit(Waterfall waterfall) {
+        if (waterfall.sentCount() > 0 || waterfall.isTrial()) {
+            return Optional.empty();
+        }
+        return waterfall.attempts().stream()
+                .filter(a -> a.outcome().reason().code().equals(Reason.CIRCUIT_OPEN))
+                .map(Attempt::step)
+                .distinct()
+                .min(Comparator.comparing(step -> breakers.view(step).since()));
     }
 
     /** The earliest reset of the chain's steps, when the chain holds requests for it and it is within maxWait. */

@@ -37,4 +37,26 @@ public final class Durations {
         }
         return Duration.ofMillis(millis);
     }
+
+    /** The way a duration is written in the config: {@code 500ms}, {@code 2s}, {@code 5m}, {@code 1h30m}. */
+    public static String format(Duration duration) {
+        if (duration.isZero()) {
+            return "0s";
+        }
+        if (duration.toMillisPart() != 0 || duration.compareTo(Duration.ofSeconds(1)) < 0) {
+            return duration.toMillis() + "ms";
+        }
+        StringBuilder text = new StringBuilder();
+        append(text, duration.toDays(), "d");
+        append(text, duration.toHoursPart(), "h");
+        append(text, duration.toMinutesPart(), "m");
+        append(text, duration.toSecondsPart(), "s");
+        return text.toString();
+    }
+
+    private static void append(StringBuilder text, long amount, String unit) {
+        if (amount != 0) {
+            text.append(amount).append(unit);
+        }
+    }
 }

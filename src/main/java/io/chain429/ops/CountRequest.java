@@ -2,6 +2,9 @@ package io.chain429.ops;
 
 import io.chain429.chain.Attempt;
 import io.chain429.chain.Outcome;
+import io.chain429.chain.Outcome.ClientGone;
+import io.chain429.chain.Reason;
+import io.chain429.chain.Step;
 import io.chain429.chain.Waterfall;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
@@ -17,7 +20,8 @@ import org.apache.camel.Processor;
 
 /**
  * Adds one finished request to the metrics: aggregated per request, never per chunk. Requests by chain, serving
- * provider and outcome; attempts and waterfall hops; cooldowns entered, by reason; time to first token and the time
+ * provider and outcome; attempts and waterfall hops; cooldowns entered, by reason; failed attempts, by provider and
+ * reason code; time to first token and the time
  * 429chain itself added; tokens used per provider.
  */
 public final class CountRequest implements Processor {
@@ -51,7 +55,7 @@ public final class CountRequest implements Processor {
             return;
         }
         List<Attempt> tried = waterfall.attempts();
-        String servedBy = waterfall.finished() ? tried.get(tried.size() - 1).step().providerId() : "none";
+        String servedBy = waterfall.answeredBy().map(Step::providerId).orElse("none");
         counter("chain429.requests", "client requests by chain, serving provider and outcome",
                 "chain", waterfall.chainName(), "provider", servedBy, "outcome", outcome(waterfall)).increment();
         int sent = waterfall.sentCount();
@@ -65,11 +69,21 @@ public final class CountRequest implements Processor {
                 counter("chain429.cooldowns", "cooldowns entered, by reason", "provider", attempt.step().providerId(), "reason", reason)
                         .increment();
             }
+            if (attempt.sent() && attempt.outcome().isProviderFailure()) {
+                attemptFailed(attempt.step().providerId(), attempt.outcome().reason());
+            }
         }
+        waterfall.streamFailure().filter(reason -> !reason.code().equals(Reason.INTERNAL_ERROR))
+                .ifPresent(reason -> attemptFailed(servedBy, reason));
         waterfall.timeToFirstTokenNanos().ifPresent(nanos -> timeToFirstToken.record(Duration.ofNanos(nanos)));
         addedLatency.record(Duration.ofNanos(waterfall.overheadNanos(System.nanoTime())));
         waterfall.usage().map(u -> u.path("total_tokens").asLong(0)).filter(tokens -> tokens > 0).ifPresent(tokens ->
                 counter("chain429.tokens", "tokens used, as the providers counted them", "provider", servedBy).increment(tokens));
+    }
+
+    private void attemptFailed(String providerId, Reason reason) {
+        counter("chain429.attempt.failures", "attempts that failed, by provider and reason code (see the README)",
+                "provider", providerId, "reason", reason.code()).increment();
     }
 
     /** @param tags name, value, name, value, ... */
@@ -85,7 +99,7 @@ public final class CountRequest implements Processor {
             return "stream_error";
         }
         int status = waterfall.status();
-        return status == 200 ? "ok" : status == 429 ? "rate_limited" : status >= 500 ? "failed" : "client_error";
+        return status == 200 ? "ok" : status == 429 ? "rate_limited" : status == ClientGone.STATUS ? "client_gone" : status >= 500 ? "failed" : "client_error";
     }
 
     private static String cooldownReason(Outcome outcome) {

@@ -6,6 +6,7 @@ import io.chain429.provider.ProviderRegistry;
 import io.chain429.ratelimit.ProviderState;
 import io.chain429.ratelimit.StateBackendHealth;
 import io.chain429.ratelimit.StateSnapshot;
+import io.chain429.ratelimit.StepBreakers;
 import io.chain429.sse.OpenStreams;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -18,14 +19,16 @@ public final class GatewayHealth implements HealthSource {
     private final ProviderRegistry providers;
     private final ProviderState state;
     private final StateBackendHealth backend;
+    private final StepBreakers breakers;
 
     public GatewayHealth(ShutdownGate gate, OpenStreams openStreams, ProviderRegistry providers, ProviderState state,
-                         StateBackendHealth backend) {
+                         StateBackendHealth backend, StepBreakers breakers) {
         this.gate = gate;
         this.openStreams = openStreams;
         this.providers = providers;
         this.state = state;
         this.backend = backend;
+        this.breakers = breakers;
     }
 
     @Override
@@ -46,6 +49,7 @@ public final class GatewayHealth implements HealthSource {
         int enabled = 0;
         int coolingDown = 0;
         int disabled = 0;
+        int circuitOpen = 0;
         for (Provider provider : providers.all()) {
             if (!provider.config().enabled() || state.disabledReason(provider.id()).isPresent()) {
                 disabled++;
@@ -53,9 +57,10 @@ public final class GatewayHealth implements HealthSource {
                 coolingDown++;
             } else {
                 enabled++;
+                circuitOpen += breakers.openOf(provider.id()).isEmpty() ? 0 : 1;
             }
         }
-        return new ProviderCounts(enabled, coolingDown, disabled);
+        return new ProviderCounts(enabled, coolingDown, disabled, circuitOpen);
     }
 
     @Override

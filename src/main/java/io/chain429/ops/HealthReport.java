@@ -66,6 +66,7 @@ final class HealthReport {
             p.put("enabled", providers.enabled());
             p.put("cooling", providers.cooling());
             p.put("disabled", providers.disabled());
+            p.put("circuitOpen", providers.circuitOpen());
         } else {
             body.putNull("providers");
         }

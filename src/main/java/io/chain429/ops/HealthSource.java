@@ -25,6 +25,10 @@ public interface HealthSource {
      * @param cooling  providers whose every key is cooling down
      * @param disabled providers disabled by configuration or by a rejected key
      */
-    record ProviderCounts(int enabled, int cooling, int disabled) {
+    /**
+     * @param circuitOpen providers not cooling down nor disabled with at least one step whose circuit is open (also
+     *                    counted in {@code enabled}: their other steps serve)
+     */
+    record ProviderCounts(int enabled, int cooling, int disabled, int circuitOpen) {
     }
 }

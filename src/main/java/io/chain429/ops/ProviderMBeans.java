@@ -50,7 +50,8 @@ import org.slf4j.LoggerFactory;
  * server) and any JMX client:
  * <ul>
  *   <li>{@code io.chain429:type=Provider,name=<id>} ({@link ProviderMXBean}), one per configured provider, with
- *       the operations {@code resetCooldowns()}, {@code disable()}, {@code enable()} and {@code probeNow()};
+ *       the operations {@code resetCooldowns()}, {@code disable()}, {@code enable()}, {@code probeNow()} and
+ *       {@code closeCircuits()};
  *       {@link #providersChanged()} follows a live reload of the providers;</li>
  *   <li>{@code io.chain429:type=QuotaKey,provider=<id>,bucket=<bucket>} ({@link QuotaKeyMXBean}), one per quota key
  *       the state knows (see {@link #refresh()}), with {@code resetCooldown()}. A value with a character other than
@@ -77,8 +78,6 @@ public final class ProviderMBeans implements AutoCloseable {
     public static final String DOMAIN = "io.chain429";
     public static final String OPERATOR_REASON = "disabled by an operator";
     public static final Duration DEFAULT_REFRESH = Duration.ofSeconds(5);
-    /** No circuit breaker information: no provider is ever "circuit open". */
-    public static final Function<String, List<String>> NO_CIRCUITS = providerId -> List.of();
     static final String THREAD_NAME = "429chain-jmx-refresh";
 
     static final String AVAILABLE = "available";
@@ -91,7 +90,7 @@ public final class ProviderMBeans implements AutoCloseable {
     private final ProviderRegistry providers;
     private final ProviderState state;
     private final KeyProbe keyProbe;
-    private final Function<String, List<String>> openCircuits;
+    private final StepBreakers breakers;
     private final MBeanServer server;
     private final Duration refreshEvery;
 
@@ -107,13 +106,11 @@ public final class ProviderMBeans implements AutoCloseable {
     /**
      * On the platform MBean server, refreshed every {@link #DEFAULT_REFRESH}.
      *
-     * @param keyProbe     the process's key probe, for {@code probeNow()}
-     * @param openCircuits provider id to the steps of it whose circuit is open now, e.g.
-     *                     {@link #openCircuits(ChainRegistry, StepBreakers)}; {@link #NO_CIRCUITS} for none
+     * @param keyProbe the process's key probe, for {@code probeNow()}
+     * @param breakers the steps' circuits, for their state and {@code closeCircuits()}
      */
-    public ProviderMBeans(ProviderRegistry providers, ProviderState state, KeyProbe keyProbe,
-                          Function<String, List<String>> openCircuits) {
-        this(providers, state, keyProbe, openCircuits, ManagementFactory.getPlatformMBeanServer(), DEFAULT_REFRESH);
+    public ProviderMBeans(ProviderRegistry providers, ProviderState state, KeyProbe keyProbe, StepBreakers breakers) {
+        this(providers, state, keyProbe, breakers, ManagementFactory.getPlatformMBeanServer(), DEFAULT_REFRESH);
     }
 
     /**
@@ -121,33 +118,13 @@ public final class ProviderMBeans implements AutoCloseable {
      *                     {@link #refresh()} yourself)
      */
     public ProviderMBeans(ProviderRegistry providers, ProviderState state, KeyProbe keyProbe,
-                          Function<String, List<String>> openCircuits, MBeanServer server, Duration refreshEvery) {
+                          StepBreakers breakers, MBeanServer server, Duration refreshEvery) {
         this.providers = Objects.requireNonNull(providers, "providers");
         this.state = Objects.requireNonNull(state, "state");
         this.keyProbe = Objects.requireNonNull(keyProbe, "keyProbe");
-        this.openCircuits = Objects.requireNonNull(openCircuits, "openCircuits");
+        this.breakers = Objects.requireNonNull(breakers, "breakers");
         this.server = Objects.requireNonNull(server, "server");
         this.refreshEvery = Objects.requireNonNull(refreshEvery, "refreshEvery");
-    }
-
-    /**
-     * The steps of a provider, over every chain, whose circuit is open now ({@code OPEN} or {@code FORCED_OPEN}).
-     * Reads the chains at each call, so a replaced set of chains is seen.
-     */
-    public static Function<String, List<String>> openCircuits(ChainRegistry chains, StepBreakers breakers) {
-        Objects.requireNonNull(chains, "chains");
-        Objects.requireNonNull(breakers, "breakers");
-        return providerId -> chains.all().stream()
-                .map(ChainDefinition::steps)
-                .flatMap(List::stream)
-                .filter(step -> step.providerId().equals(providerId))
-                .distinct()
-                .filter(step -> {
-                    String circuit = breakers.state(step);
-                    return circuit.equals("OPEN") || circuit.equals("FORCED_OPEN");
-                })
-                .map(Step::toString)
-                .toList();
     }
 
     /** {@code io.chain429:type=Provider,name=<id>}. */
@@ -317,27 +294,6 @@ public final class ProviderMBeans implements AutoCloseable {
         return text == null ? null : Redactor.redact(text);
     }
 
-    /** A coarse class for a failure reason, for sorting and at-a-glance reading; the reason says the rest. */
-    static String errorClass(String reason) {
-        String r = reason.toLowerCase(Locale.ROOT);
-        if (r.startsWith("http ") && r.length() >= 8 && r.substring(5, 8).chars().allMatch(Character::isDigit)) {
-            return reason.substring(0, 8);
-        }
-        if (r.contains("timeout") || r.contains("timed out") || r.contains("sent nothing")) {
-            return "timeout";
-        }
-        if (r.contains("connection")) {
-            return "connection";
-        }
-        if (r.contains("cut")) {
-            return "stream cut";
-        }
-        if (r.contains("reported an error")) {
-            return "provider error";
-        }
-        return "failure";
-    }
-
     /** {@code tokens/minute remaining=0 of 6000 resets 2026-01-01T00:01:00Z}; unknown parts are left out or '?'. */
     static String describe(LimitObservation observation) {
         StringBuilder text = new StringBuilder(observation.dimension().toString());
@@ -395,7 +351,7 @@ public final class ProviderMBeans implements AutoCloseable {
             if (keysOf(config.id()).stream().anyMatch(k -> k.cooldown().isPresent())) {
                 return COOLING;
             }
-            return openCircuits.apply(config.id()).isEmpty() ? AVAILABLE : CIRCUIT_OPEN;
+            return breakers.openOf(config.id()).isEmpty() ? AVAILABLE : CIRCUIT_OPEN;
         }
 
         @Override
@@ -420,7 +376,12 @@ public final class ProviderMBeans implements AutoCloseable {
 
         @Override
         public String[] getOpenCircuits() {
-            return openCircuits.apply(config.id()).toArray(String[]::new);
+            return breakers.openOf(config.id()).stream().map(StepBreakers.View::step).toArray(String[]::new);
+        }
+
+        @Override
+        public String[] getCircuitDetails() {
+            return breakers.openOf(config.id()).stream().map(view -> view.step() + ": " + view.describe()).toArray(String[]::new);
         }
 
         @Override
@@ -430,13 +391,23 @@ public final class ProviderMBeans implements AutoCloseable {
         }
 
         @Override
-        public String getLastErrorClass() {
-            return state.lastFailure(config.id()).map(f -> errorClass(f.reason())).orElse(null);
+        public String getLastError() {
+            return redacted(state.lastFailure(config.id()).map(f -> f.step() + ": " + f.reason()).orElse(null));
         }
 
         @Override
         public String getLastErrorReason() {
-            return redacted(state.lastFailure(config.id()).map(LastFailure::reason).orElse(null));
+            return state.lastFailure(config.id()).map(f -> f.reason().code()).orElse(null);
+        }
+
+        @Override
+        public String getLastErrorDetail() {
+            return redacted(state.lastFailure(config.id()).map(f -> f.reason().detail()).orElse(null));
+        }
+
+        @Override
+        public String getLastErrorStep() {
+            return state.lastFailure(config.id()).map(LastFailure::step).orElse(null);
         }
 
         @Override
@@ -514,6 +485,13 @@ public final class ProviderMBeans implements AutoCloseable {
             return keyProbe.probing(config.id())
                     ? "probe scheduled; the provider is enabled as soon as its key works"
                     : "not probed: the key probe is stopped";
+        }
+
+        @Override
+        public String closeCircuits() {
+            List<String> closed = breakers.closeAll(config.id(), "an operator closed it");
+            LOG.info("JMX: an operator closed {} circuit(s) of provider {}: {}", closed.size(), config.id(), closed);
+            return closed.isEmpty() ? "no circuit open" : "closed the circuit of " + String.join(", ", closed);
         }
 
         /** From the configuration first (an unset key variable), else from the state. */
@@ -600,8 +578,11 @@ public final class ProviderMBeans implements AutoCloseable {
                 Map.entry("ConfiguredLimits", "Limits set in 429chain.yaml"),
                 Map.entry("OpenCircuits", "Steps of this provider whose circuit breaker is open"),
                 Map.entry("CoolingBuckets", "Quota key buckets cooling down now"),
-                Map.entry("LastErrorClass", "Class of the latest failure that cooled nothing down"),
-                Map.entry("LastErrorReason", "The latest failure that cooled nothing down (e.g. a cut stream)"),
+                Map.entry("CircuitDetails", "Each open circuit: since and until when, and the failures (reason codes) that opened it"),
+                Map.entry("LastError", "The latest failure of any kind: step, reason code and what happened"),
+                Map.entry("LastErrorReason", "Reason code of the latest failure (connect_refused, http_503, rate_limited, ...)"),
+                Map.entry("LastErrorDetail", "The latest failure in words"),
+                Map.entry("LastErrorStep", "The step (provider/model) of the latest failure"),
                 Map.entry("LastErrorTime", "When the latest failure happened (UTC)"),
                 Map.entry("InFlight", "Requests in flight"),
                 Map.entry("RequestsToday", "Requests admitted today (UTC day)"),
@@ -615,6 +596,7 @@ public final class ProviderMBeans implements AutoCloseable {
                 Map.entry("disable", "Skip this provider in every chain until enabled"),
                 Map.entry("enable", "Use this disabled provider again"),
                 Map.entry("probeNow", "Start the background key probe of this disabled provider"),
+                Map.entry("closeCircuits", "Close every open circuit of this provider's steps: they are tried again at once"),
                 Map.entry("resetCooldown", "End this key's cooldown now"));
 
         <T> Described(T implementation, Class<T> mxbeanInterface) {

@@ -35,10 +35,23 @@ public interface ProviderMXBean {
     /** The buckets of this provider cooling down now. */
     String[] getCoolingBuckets();
 
-    /** A coarse class of the latest failure that cooled nothing down (e.g. a stream cut), derived from its reason. */
-    String getLastErrorClass();
+    /** The circuits of {@link #getOpenCircuits()}: since and until when, and the failures that opened each. */
+    String[] getCircuitDetails();
 
+    /**
+     * The latest failure of any kind at any of its steps ({@code groq/llama-3.1-8b-instant: http_503: server error
+     * (HTTP 503)}); null when there was none.
+     */
+    String getLastError();
+
+    /** The reason code of the latest failure ({@code connect_refused}, {@code http_503}, {@code rate_limited}, ...). */
     String getLastErrorReason();
+
+    /** The latest failure in words. */
+    String getLastErrorDetail();
+
+    /** The step ({@code provider/model}) of the latest failure. */
+    String getLastErrorStep();
 
     /** ISO-8601 instant of the latest failure; null when there was none. */
     String getLastErrorTime();
@@ -60,6 +73,9 @@ public interface ProviderMXBean {
 
     /** Puts a disabled provider back into its chains (not one disabled by its configuration). */
     String enable();
+
+    /** Closes every open circuit of the provider's steps: they are tried again at once. */
+    String closeCircuits();
 
     /** Starts the background key probe of a disabled provider, when none is scheduled. */
     String probeNow();

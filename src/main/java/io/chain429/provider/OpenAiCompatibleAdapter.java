@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.chain429.api.Json;
 import io.chain429.api.OpenAiError;
 import io.chain429.chain.Outcome;
+import io.chain429.chain.Reason;
 import io.chain429.config.ProviderConfig;
 import io.chain429.ratelimit.Dimension;
 import io.chain429.ratelimit.LimitObservation;
@@ -116,20 +117,21 @@ public class OpenAiCompatibleAdapter implements ProviderAdapter {
         }
         if (status == 400 || status == 422) {
             if (isContextLengthError(error)) {
-                return new Outcome.Unsuitable("context length exceeded (HTTP " + status + ")");
+                return new Outcome.Unsuitable(Reason.of(Reason.CONTEXT_TOO_LONG, "the request is longer than the model's context (HTTP " + status + ")"));
             }
             if (error.code() != null && MISCONFIGURED_MODEL_CODES.contains(error.code())) {
-                return new Outcome.Failed("model unavailable (" + error.code() + ")");
+                return new Outcome.Failed(Reason.MODEL_UNAVAILABLE, "the provider does not serve this model now (" + error.code() + ")");
             }
             return new Outcome.ClientError(400, clientError(error));
         }
         if (status == 404) {
-            return new Outcome.Failed("model or endpoint not found (HTTP 404)");
+            return new Outcome.Failed(Reason.http(404, "model or endpoint not found (HTTP 404)"));
         }
         if (status == 413) {
-            return new Outcome.Failed("request too large for this provider (HTTP 413)");
+            return new Outcome.Failed(Reason.http(413, "request too large for this provider (HTTP 413)"));
         }
-        return new Outcome.Failed(status >= 500 ? "server error (HTTP " + status + ")" : "unexpected HTTP " + status);
+        return new Outcome.Failed(Reason.http(status, (status >= 500 ? "server error (HTTP " + status : "unexpected answer (HTTP " + status)
+                + bodyKind(response) + ")"));
     }
 
     @Override
@@ -151,7 +153,19 @@ public class OpenAiCompatibleAdapter implements ProviderAdapter {
         if (code.equals("401") || code.equals("403")) {
             return new Outcome.AuthFailed(Integer.parseInt(code));
         }
-        return new Outcome.Failed("error event before the first token");
+        return new Outcome.Failed(Reason.ERROR_EVENT, "the stream sent an error event before its first token");
+    }
+
+    /** "; an HTML page" and the like: what an operator needs to tell a proxy's error page from the provider's. */
+    private static String bodyKind(UpstreamResponse response) {
+        String type = response.contentType();
+        if (type.startsWith("text/html")) {
+            return "; the body was an HTML page";
+        }
+        if (response.body().length == 0) {
+            return "; the body was empty";
+        }
+        return type.isEmpty() || type.contains("json") ? "" : "; the body was " + type.split(";")[0].strip();
     }
 
     /** A 2xx only counts when it holds a completion: some servers answer 200 with an error body. */
@@ -159,18 +173,18 @@ public class OpenAiCompatibleAdapter implements ProviderAdapter {
         if (response.contentType().startsWith("text/event-stream")) {
             return StreamAggregator.aggregate(response.body(), chunkReader(model, now))
                     .<Outcome>map(completion -> new Outcome.Success(completion))
-                    .orElseGet(() -> new Outcome.Failed("event stream without a complete answer"));
+                    .orElseGet(() -> new Outcome.Failed(Reason.MALFORMED_RESPONSE, "an event stream without a complete answer"));
         }
         JsonNode node = Json.parseOrNull(response.body());
         if (node == null) {
-            return new Outcome.Failed("HTTP " + response.status() + " without a JSON completion");
+            return new Outcome.Failed(Reason.MALFORMED_RESPONSE, "HTTP " + response.status() + " without a JSON completion" + bodyKind(response));
         }
         if (!node.isObject() || node.has("error")) {
-            return new Outcome.Failed("error inside an HTTP " + response.status() + " response");
+            return new Outcome.Failed(Reason.MALFORMED_RESPONSE, "an error inside an HTTP " + response.status() + " response");
         }
         JsonNode choices = node.get("choices");
         if (choices == null || !choices.isArray() || choices.isEmpty()) {
-            return new Outcome.Failed("HTTP " + response.status() + " response without choices");
+            return new Outcome.Failed(Reason.MALFORMED_RESPONSE, "an HTTP " + response.status() + " response without choices");
         }
         return new Outcome.Success(normalize((ObjectNode) node, model, now));
     }

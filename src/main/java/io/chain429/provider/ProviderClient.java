@@ -14,12 +14,16 @@ import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.http.StreamResetException;
 import java.io.IOException;
+import java.net.ConnectException;
+import java.net.SocketException;
 import java.net.URI;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpHeaders;
@@ -226,7 +230,7 @@ public final class ProviderClient {
             if (totalMillis > 0) {
                 // not an HttpTimeoutException: that one means "no first byte", and this answer was merely too slow
                 totalTimer = vertx.setTimer(totalMillis,
-                        id -> result.completeExceptionally(new IOException("no complete answer within " + totalMillis + " ms")));
+                        id -> result.completeExceptionally(new TotalTimeoutException(totalMillis)));
             }
             attempt(true);
         }
@@ -236,15 +240,20 @@ public final class ProviderClient {
         }
 
         /**
-         * @param mayRetry whether a failure on a reused connection before the response may be retried: a keep-alive
-         *                 connection the provider closed while it was idle fails that way, and the request never reached
-         *                 the provider, so it is sent once more (the pool drops a closed connection, so the retry gets
-         *                 another one)
+         * @param mayRetry whether a failure the provider cannot have acted on may be sent once more, at once, on another
+         *                 connection: a refused connect (nothing was sent: a provider restarting, a balancer rotating
+         *                 its nodes), or a failure on a reused connection before the response (a keep-alive connection
+         *                 the provider closed while it was idle fails that way; the pool drops a closed connection, so
+         *                 the retry gets another one). Only the retry's outcome counts for the step.
          */
         private void attempt(boolean mayRetry) {
             http.request(options).onComplete(created -> {
                 if (created.failed()) {
-                    result.completeExceptionally(translate(created.cause()));
+                    if (mayRetry && refused(created.cause()) && !result.isDone()) {
+                        attempt(false);
+                    } else {
+                        result.completeExceptionally(translate(created.cause()));
+                    }
                     return;
                 }
                 HttpClientRequest request = created.result();
@@ -292,6 +301,11 @@ public final class ProviderClient {
         }
     }
 
+    /** Refused at once: not a connect that timed out (Netty's timeout is a ConnectException too), which is not retried. */
+    private static boolean refused(Throwable failure) {
+        return failure instanceof ConnectException && !(failure instanceof ConnectTimeoutException);
+    }
+
     private static void reset(HttpClientRequest request) {
         if (request != null) {
             request.reset();
@@ -304,6 +318,11 @@ public final class ProviderClient {
             HttpConnectTimeoutException timeout = new HttpConnectTimeoutException("connect timed out");
             timeout.initCause(failure);
             return timeout;
+        }
+        if (failure instanceof HttpClosedException || failure instanceof StreamResetException) {
+            SocketException closed = new SocketException("the provider closed the connection");
+            closed.initCause(failure);
+            return closed;
         }
         return failure instanceof IOException io ? io : new IOException(failure.getMessage(), failure);
     }

@@ -1,5 +1,7 @@
 package io.chain429.ratelimit;
 
+import io.chain429.chain.Reason;
+import io.chain429.chain.Step;
 import io.chain429.config.ProviderConfig.Limits;
 import java.time.Clock;
 import java.time.Instant;
@@ -85,8 +87,8 @@ public final class EmbeddedProviderState implements ProviderState {
     }
 
     @Override
-    public void recordFailure(String providerId, String reason) {
-        lastFailures.put(providerId, new LastFailure(reason, now()));
+    public void recordFailure(Step step, Reason reason) {
+        lastFailures.put(step.providerId(), new LastFailure(step.toString(), reason, now()));
     }
 
     @Override
@@ -164,7 +166,7 @@ public final class EmbeddedProviderState implements ProviderState {
         });
         List<StateSnapshot.Key> snapshots = keys.stream().map(key -> usage(key).snapshot(cooldown(key), now)).toList();
         List<StateSnapshot.Failure> failures = lastFailures.entrySet().stream()
-                .map(e -> new StateSnapshot.Failure(e.getKey(), e.getValue().reason(), e.getValue().at())).toList();
+                .map(e -> new StateSnapshot.Failure(e.getKey(), e.getValue())).toList();
         return new StateSnapshot(now, snapshots, List.copyOf(disabled.values()), failures);
     }
 

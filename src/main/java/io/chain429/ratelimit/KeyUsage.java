@@ -3,6 +3,7 @@ package io.chain429.ratelimit;
 import io.chain429.config.ProviderConfig.Limits;
 import io.chain429.ratelimit.ProviderState.Admission;
 import io.chain429.ratelimit.ProviderState.Admitted;
+import io.chain429.ratelimit.ProviderState.Limit;
 import io.chain429.ratelimit.ProviderState.Refused;
 import java.time.Duration;
 import java.time.Instant;
@@ -53,7 +54,7 @@ final class KeyUsage {
             return refusal.get();
         }
         if (limits.concurrency() != null && inFlight >= limits.concurrency()) {
-            return new Refused(inFlight + " requests in flight, the concurrency limit", Optional.empty());
+            return new Refused(Limit.CONCURRENCY, inFlight + " requests in flight, the concurrency limit", Optional.empty());
         }
         inFlight++;
         deductReserved(estimatedTokens);
@@ -120,7 +121,7 @@ final class KeyUsage {
                 String why = remaining <= 0
                         ? o.dimension() + " used up"
                         : o.dimension() + ": " + remaining + " left, this request needs about " + estimatedTokens;
-                return Optional.of(new Refused(why + " (reported by the provider)", Optional.of(validUntil(o))));
+                return Optional.of(new Refused(tokens ? Limit.TOKENS : Limit.REQUESTS, why + " (reported by the provider)", Optional.of(validUntil(o))));
             }
         }
         return Optional.empty();
@@ -130,18 +131,18 @@ final class KeyUsage {
     private Optional<Refused> localRefusal(Limits limits, long estimatedTokens, Instant now) {
         prune(now);
         if (limits.rpm() != null && !reports(Dimension.Unit.REQUESTS, Dimension.Window.MINUTE, now) && minuteRequests.size() >= limits.rpm()) {
-            return refuse("rpm " + limits.rpm() + " reached (counted locally)", minuteRequests.peekFirst().plus(MINUTE));
+            return refuse(Limit.REQUESTS, "rpm " + limits.rpm() + " reached (counted locally)", minuteRequests.peekFirst().plus(MINUTE));
         }
         if (limits.rpd() != null && !reports(Dimension.Unit.REQUESTS, Dimension.Window.DAY, now) && dayRequests.size() >= limits.rpd()) {
-            return refuse("rpd " + limits.rpd() + " reached (counted locally)", dayRequests.peekFirst().plus(DAY));
+            return refuse(Limit.REQUESTS, "rpd " + limits.rpd() + " reached (counted locally)", dayRequests.peekFirst().plus(DAY));
         }
         if (limits.tpm() != null && !reports(Dimension.Unit.TOKENS, Dimension.Window.MINUTE, now)
                 && sum(minuteTokens) + estimatedTokens > limits.tpm() && !minuteTokens.isEmpty()) {
-            return refuse("tpm " + limits.tpm() + " would be exceeded (counted locally)", minuteTokens.peekFirst().at().plus(MINUTE));
+            return refuse(Limit.TOKENS, "tpm " + limits.tpm() + " would be exceeded (counted locally)", minuteTokens.peekFirst().at().plus(MINUTE));
         }
         if (limits.tpd() != null && !reports(Dimension.Unit.TOKENS, Dimension.Window.DAY, now)
                 && sum(dayTokens) + estimatedTokens > limits.tpd() && !dayTokens.isEmpty()) {
-            return refuse("tpd " + limits.tpd() + " would be exceeded (counted locally)", dayTokens.peekFirst().at().plus(DAY));
+            return refuse(Limit.TOKENS, "tpd " + limits.tpd() + " would be exceeded (counted locally)", dayTokens.peekFirst().at().plus(DAY));
         }
         return Optional.empty();
     }
@@ -214,7 +215,7 @@ final class KeyUsage {
         return total;
     }
 
-    private static Optional<Refused> refuse(String reason, Instant until) {
-        return Optional.of(new Refused(reason, Optional.of(until)));
+    private static Optional<Refused> refuse(Limit limit, String reason, Instant until) {
+        return Optional.of(new Refused(limit, reason, Optional.of(until)));
     }
 }

@@ -1,5 +1,7 @@
 package io.chain429.ratelimit;
 
+import io.chain429.chain.Reason;
+import io.chain429.chain.Step;
 import io.chain429.config.ProviderConfig.Limits;
 import java.time.Instant;
 import java.util.List;
@@ -30,8 +32,8 @@ public interface ProviderState {
 
     Optional<String> disabledReason(String providerId);
 
-    /** Remembers a failure that cools nothing down (e.g. a stream cut after its commit point), for health reporting. */
-    void recordFailure(String providerId, String reason);
+    /** Remembers the latest failure of an attempt at one of a provider's steps, whatever its kind, for operators. */
+    void recordFailure(Step step, Reason reason);
 
     Optional<LastFailure> lastFailure(String providerId);
 
@@ -50,8 +52,8 @@ public interface ProviderState {
     /** Everything, for the operator view and for persistence. */
     StateSnapshot snapshot();
 
-    /** The latest failure seen from a provider. */
-    record LastFailure(String reason, Instant at) {
+    /** The latest failure seen from a provider: at which of its steps, why, and when. */
+    record LastFailure(String step, Reason reason, Instant at) {
     }
 
     /** Whether a request may go to a key now. */
@@ -61,7 +63,13 @@ public interface ProviderState {
     record Admitted(Reservation reservation) implements Admission {
     }
 
-    /** @param retryAt when the refusal ends by itself, if known */
-    record Refused(String reason, Optional<Instant> retryAt) implements Admission {
+    /**
+     * @param limit   which kind of limit refused it
+     * @param retryAt when the refusal ends by itself, if known
+     */
+    record Refused(Limit limit, String reason, Optional<Instant> retryAt) implements Admission {
     }
+
+    /** What a refusal ran into. */
+    enum Limit { CONCURRENCY, REQUESTS, TOKENS }
 }

@@ -12,8 +12,9 @@ import org.apache.camel.Processor;
 /**
  * Turns the current attempt's outcome into provider state shared by all requests: a 429 cools its quota key down
  * until the provider's reset (or the default cooldown), a 402 cools the whole account down, a 401/403 disables
- * the provider; failures count against the step's circuit breaker. The attempt's reservation is settled here, unless
- * its stream is still going to the client.
+ * the provider; failures count against the step's circuit breaker, and every failure of the provider's is remembered
+ * with its reason for operators. The attempt's reservation is settled here, unless its stream is still going to the
+ * client.
  */
 public final class RecordCooldown implements Processor {
 
@@ -29,14 +30,17 @@ public final class RecordCooldown implements Processor {
         this.keyProbe = keyProbe;
     }
 
-    /** Failures count against the step's circuit; limits, keys and the client's own errors say nothing of its health. */
-    private void recordHealth(Step step, Outcome outcome) {
+    /**
+     * Failures count against the step's circuit; limits, keys, the client's own errors and its leaving say nothing of
+     * its health.
+     */
+    private void recordHealth(Step step, Outcome outcome, boolean trial) {
         if (outcome instanceof Outcome.Failed failed) {
             breakers.failed(step, failed.reason());
         } else if (outcome instanceof Outcome.Success || outcome instanceof Outcome.Streaming) {
             breakers.succeeded(step);
-        } else {
-            breakers.release(step);
+        } else if (!trial) {
+            breakers.release(step); // a trial took no permission
         }
     }
 
@@ -46,7 +50,10 @@ public final class RecordCooldown implements Processor {
         Step step = waterfall.currentStep();
         ProviderConfig provider = waterfall.provider(step).config();
         Outcome outcome = waterfall.lastOutcome().orElseThrow();
-        recordHealth(step, outcome);
+        recordHealth(step, outcome, waterfall.isTrial());
+        if (outcome.isProviderFailure()) {
+            state.recordFailure(step, outcome.reason());
+        }
         if (!(outcome instanceof Outcome.Streaming)) {
             long tokens = outcome instanceof Outcome.Success success ? success.completion().path("usage").path("total_tokens").asLong(-1) : 0;
             waterfall.held().ifPresent(reservation -> state.settle(reservation, tokens));
@@ -59,8 +66,7 @@ public final class RecordCooldown implements Processor {
             state.coolDown(new QuotaKey(provider.id(), "*"), state.now().plus(settings.cooldownPaymentRequired()),
                     "HTTP 402: the account has no credit left");
         } else if (outcome instanceof Outcome.AuthFailed failed) {
-            state.disable(provider.id(), provider.apiKey().map(Secret::masked).orElse(""),
-                    "the provider answered HTTP " + failed.status() + " to its API key");
+            state.disable(provider.id(), provider.apiKey().map(Secret::masked).orElse(""), failed.reason().detail());
             keyProbe.disabled(provider.id());
         }
     }

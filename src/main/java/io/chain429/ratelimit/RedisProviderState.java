@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.chain429.api.Json;
+import io.chain429.chain.Reason;
+import io.chain429.chain.Step;
 import io.chain429.config.ProviderConfig.Limits;
 import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.ScanArgs;
@@ -117,8 +119,8 @@ public final class RedisProviderState implements ProviderState {
 
     /** Failures that cool nothing down stay per replica: they only feed this replica's health report. */
     @Override
-    public void recordFailure(String providerId, String reason) {
-        view.recordFailure(providerId, reason);
+    public void recordFailure(Step step, Reason reason) {
+        view.recordFailure(step, reason);
     }
 
     @Override
@@ -215,7 +217,12 @@ public final class RedisProviderState implements ProviderState {
             case "tpm" -> "tpm " + counted.tpm() + " would be exceeded (counted across replicas)";
             default -> "tpd " + counted.tpd() + " would be exceeded (counted across replicas)";
         };
-        return new Refused(reason, retryAt < 0 ? Optional.empty() : Optional.of(Instant.ofEpochMilli(retryAt)));
+        Limit kind = switch (limit) {
+            case "concurrency" -> Limit.CONCURRENCY;
+            case "rpm", "rpd" -> Limit.REQUESTS;
+            default -> Limit.TOKENS;
+        };
+        return new Refused(kind, reason, retryAt < 0 ? Optional.empty() : Optional.of(Instant.ofEpochMilli(retryAt)));
     }
 
     /** The limits the view still checks itself once Redis admitted: none but the provider's own word. */

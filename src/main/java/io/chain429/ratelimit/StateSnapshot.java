@@ -20,6 +20,6 @@ public record StateSnapshot(Instant takenAt, List<Key> keys, List<Disabled> disa
     public record Disabled(String providerId, String maskedKey, String reason) {
     }
 
-    public record Failure(String providerId, String reason, Instant at) {
+    public record Failure(String providerId, ProviderState.LastFailure last) {
     }
 }

@@ -3,8 +3,10 @@ package io.chain429.sse;
 import io.chain429.api.ClientLink;
 import io.chain429.chain.CommitMode;
 import io.chain429.chain.Outcome;
+import io.chain429.chain.Reason;
 import io.chain429.chain.Step;
 import io.chain429.chain.Waterfall;
+import io.chain429.config.Durations;
 import io.chain429.config.ProviderConfig.Timeouts;
 import io.chain429.provider.ChunkReader;
 import io.chain429.provider.Provider;
@@ -20,7 +22,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeoutException;
 
 /**
  * Reads a provider's stream up to its commit point, before anything is sent to the client, so that everything that
@@ -89,7 +90,7 @@ public final class CommitGate implements SseSource.Listener {
             return;
         }
         timer.setAt(source.thread(), totalDeadline, () -> {
-            outcome.completeExceptionally(new TimeoutException("no complete answer within the total timeout"));
+            decide(totalTimeout());
             source.close();
         });
         source.collect(MAX_BODY).whenComplete((body, failure) -> {
@@ -123,7 +124,7 @@ public final class CommitGate implements SseSource.Listener {
      * The outcome, once {@link #decided()}: a failure, or a stream that is committed (being relayed already, or read
      * whole).
      */
-    public Outcome outcome() throws IOException, TimeoutException {
+    public Outcome outcome() throws IOException {
         if (!outcome.isDone()) {
             throw new IllegalStateException("the outcome was read before the gate decided it");
         }
@@ -133,9 +134,6 @@ public final class CommitGate implements SseSource.Listener {
             Throwable cause = e.getCause();
             if (cause instanceof IOException io) {
                 throw io;
-            }
-            if (cause instanceof TimeoutException timeout) {
-                throw timeout;
             }
             throw cause instanceof RuntimeException runtime ? runtime : new IllegalStateException(cause);
         }
@@ -169,14 +167,18 @@ public final class CommitGate implements SseSource.Listener {
         if (item instanceof StreamItem.Done) {
             ended(content, true);
         } else if (item instanceof StreamItem.Error error) {
-            decide(content ? new Outcome.Failed("error event in the stream") : adapter.classifyStreamError(error.error(), now));
+            decide(content ? new Outcome.Failed(Reason.ERROR_EVENT, "the stream sent an error event before it finished")
+                    : adapter.classifyStreamError(error.error(), now));
             stream.source().close();
         } else if (item instanceof StreamItem.Chunk chunk) {
             buffered.add(chunk);
+            boolean firstContent = !content && chunk.carriesContent();
             content |= chunk.carriesContent();
             finished |= chunk.finishes();
             if (mode == CommitMode.FIRST_EVENT && chunk.carriesContent()) {
                 commit();
+            } else if (firstContent) {
+                arm(); // read whole: from its first token on, a stall is timed by the idle timeout
             }
         }
     }
@@ -191,7 +193,10 @@ public final class CommitGate implements SseSource.Listener {
         if (decided) {
             return;
         }
-        if (failure != null) {
+        if (failure != null && content) {
+            decide(new Outcome.Failed(Reason.STREAM_CUT, "the provider closed the connection mid-stream"));
+            stream.source().close();
+        } else if (failure != null) {
             fail(failure);
         } else {
             ended(false, false);
@@ -207,7 +212,8 @@ public final class CommitGate implements SseSource.Listener {
             }
             return;
         }
-        decide(new Outcome.Failed(content ? "stream cut before it finished" : "stream ended without content"));
+        decide(content ? new Outcome.Failed(Reason.STREAM_CUT, "the stream ended before it finished")
+                : new Outcome.Failed(Reason.MALFORMED_RESPONSE, "the stream ended without content"));
         stream.source().close();
     }
 
@@ -245,17 +251,23 @@ public final class CommitGate implements SseSource.Listener {
             return;
         }
         long at = System.nanoTime();
-        boolean idle = content && at - lastEventNanos >= timeouts.idle().toNanos();
-        if (at - totalDeadline >= 0 || idle) {
-            decide(content
-                    ? new Outcome.Failed("stream stalled before it finished")
-                    : new Outcome.Failed("no token within the first-token timeout", true));
-            stream.source().close();
+        if (at - totalDeadline >= 0) {
+            decide(totalTimeout());
+        } else if (content && at - lastEventNanos >= timeouts.idle().toNanos()) {
+            decide(new Outcome.Failed(Reason.IDLE_TIMEOUT, "the stream stalled: no event for " + Durations.format(timeouts.idle())
+                    + " (timeouts.idle) before it finished"));
         } else if (!content && at - firstTokenDeadline >= 0) {
-            decide(new Outcome.Failed("no token within the first-token timeout", true));
-            stream.source().close();
+            decide(new Outcome.Failed(Reason.FIRST_TOKEN_TIMEOUT, "no token within " + Durations.format(timeouts.firstToken())
+                    + " of the response headers (timeouts.firstToken)"));
         } else {
             arm();
+            return;
         }
+        stream.source().close();
+    }
+
+    private Outcome.Failed totalTimeout() {
+        return new Outcome.Failed(Reason.TOTAL_TIMEOUT, "no complete answer within " + Durations.format(timeouts.total())
+                + " (timeouts.total)");
     }
 }

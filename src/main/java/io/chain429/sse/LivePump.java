@@ -1,11 +1,12 @@
 package io.chain429.sse;
 
+import io.chain429.chain.Reason;
 import io.chain429.chain.Step;
+import io.chain429.config.Durations;
 import io.chain429.config.ProviderConfig.Timeouts;
 import io.chain429.provider.ChunkReader;
 import io.chain429.provider.StreamItem;
 import java.io.IOException;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -90,7 +91,7 @@ final class LivePump implements SseSource.Listener {
             if (item instanceof StreamItem.Done) {
                 end(null);
             } else if (item instanceof StreamItem.Error) {
-                end("the provider reported an error in the middle of the stream");
+                end(Reason.of(Reason.ERROR_EVENT, "the provider reported an error in the middle of the stream"));
             } else if (item instanceof StreamItem.Chunk chunk) {
                 write(chunk);
             }
@@ -107,10 +108,10 @@ final class LivePump implements SseSource.Listener {
             if (failure instanceof SseSource.ClosedException) {
                 leave(); // the client went away, and its call with it
             } else if (failure != null) {
-                end("the connection to the provider was lost");
+                end(Reason.of(Reason.STREAM_CUT, "the connection to the provider was lost mid-stream"));
             } else {
                 // a provider that just closes after its finish reason still gets its [DONE]
-                end(finished ? null : "the provider's stream was cut before it finished");
+                end(finished ? null : Reason.of(Reason.STREAM_CUT, "the provider's stream was cut before it finished"));
             }
         });
     }
@@ -139,10 +140,10 @@ final class LivePump implements SseSource.Listener {
     }
 
     /** Ends the client's response, well ({@code failure} null) or with an error event, and reports the outcome. */
-    private void end(String failure) {
+    private void end(Reason failure) {
         over = true;
         timer.cancel();
-        writer.end(failure);
+        writer.end(failure == null ? null : failure.detail());
         result.complete(new LiveStream.Relayed(failure, writer.usage()));
         if (failure == null) {
             source.drain();
@@ -174,11 +175,11 @@ final class LivePump implements SseSource.Listener {
         guarded(() -> {
             long now = System.nanoTime();
             if (now - totalDeadline >= 0) {
-                end("the provider's stream exceeded the total timeout of " + readable(timeouts.total()));
+                end(Reason.of(Reason.TOTAL_TIMEOUT, "the provider's stream exceeded the total timeout of " + Durations.format(timeouts.total())));
             } else if (pausedSince != 0 && now - pausedSince >= STALLED_CLIENT_NANOS) {
                 leave();
             } else if (pausedSince == 0 && now - lastEventNanos >= idleNanos) {
-                end("the provider sent nothing for " + readable(timeouts.idle()));
+                end(Reason.of(Reason.IDLE_TIMEOUT, "the provider sent nothing for " + Durations.format(timeouts.idle()) + " mid-stream"));
             } else {
                 arm();
             }
@@ -192,12 +193,8 @@ final class LivePump implements SseSource.Listener {
         } catch (RuntimeException e) {
             LOG.error("relaying the stream of {} failed", step, e);
             if (!over) {
-                end("429chain could not relay the stream");
+                end(Reason.of(Reason.INTERNAL_ERROR, "429chain could not relay the stream"));
             }
         }
-    }
-
-    private static String readable(Duration duration) {
-        return duration.toMillis() % 1000 == 0 ? duration.toSeconds() + "s" : duration.toMillis() + "ms";
     }
 }

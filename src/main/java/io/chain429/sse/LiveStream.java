@@ -1,6 +1,7 @@
 package io.chain429.sse;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.chain429.chain.Reason;
 import io.chain429.provider.StreamItem;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -20,7 +21,7 @@ public record LiveStream(List<StreamItem.Chunk> buffered, CompletableFuture<Rela
      * @param failure null when the stream ended well or the client left, else why it failed
      * @param usage   the token usage the provider reported, or null
      */
-    public record Relayed(String failure, JsonNode usage) {
+    public record Relayed(Reason failure, JsonNode usage) {
     }
 
     public LiveStream {

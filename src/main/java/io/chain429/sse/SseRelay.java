@@ -7,6 +7,7 @@ import io.chain429.api.EventLoops;
 import io.chain429.api.Json;
 import io.chain429.chain.Attempt;
 import io.chain429.chain.Outcome;
+import io.chain429.chain.Reason;
 import io.chain429.chain.Waterfall;
 import io.chain429.provider.StreamItem;
 import io.chain429.ratelimit.ProviderState;
@@ -121,11 +122,14 @@ public final class SseRelay extends AsyncProcessorSupport {
         }
     }
 
-    private void failed(Waterfall waterfall, Attempt served, String failure) {
+    private void failed(Waterfall waterfall, Attempt served, Reason failure) {
         waterfall.streamFailed(failure);
-        state.recordFailure(served.step().providerId(), failure);
-        breakers.failed(served.step(), failure);
         LOG.warn("{} failed after the stream was committed: {}", served.step(), failure);
+        if (failure.code().equals(Reason.INTERNAL_ERROR)) {
+            return; // 429chain's own: nothing to hold against the provider
+        }
+        state.recordFailure(served.step(), failure);
+        breakers.failed(served.step(), failure);
     }
 
     /** A stream read whole before the commit point ({@code commit: complete}), replayed as the provider sent it. */

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.chain429.api.Json;
 import io.chain429.chain.Attempt;
 import io.chain429.chain.Outcome;
+import io.chain429.chain.Reason;
+import io.chain429.chain.Step;
 import io.chain429.chain.Waterfall;
 import io.chain429.security.Caller;
 import java.time.Instant;
@@ -14,9 +16,9 @@ import java.util.Locale;
 import java.util.regex.Pattern;
 
 /**
- * What is remembered of one finished request: who asked, which chain, every attempt with its outcome class, how it was
- * answered, tokens and timings. Never a key, never any message text — only names from the configuration, classes of
- * outcomes and numbers — so it can be written to a file and shown to operators as it is.
+ * What is remembered of one finished request: who asked, which chain, every attempt with its outcome and why, how it
+ * was answered, tokens and timings. Never a key, never any message text — only names from the configuration, reason
+ * codes, 429chain's own one-line details and numbers — so it can be written to a file and shown to operators as it is.
  *
  * @param servedBy         the {@code provider/model} that answered; null when no step did
  * @param promptTokens     as the provider counted them; null when it did not say
@@ -44,10 +46,12 @@ public record RequestRecord(
     /**
      * One attempt at one step.
      *
-     * @param outcome the outcome's class ({@code success}, {@code rate_limited}, {@code failed}, ...), never its details
+     * @param outcome the outcome's class ({@code success}, {@code rate_limited}, {@code failed}, ...)
+     * @param reason  its reason code ({@code ok}, {@code connect_refused}, {@code http_503}, {@code circuit_open}, ...)
+     * @param detail  why, in one line of 429chain's own words (never an upstream body); null for an answer
      * @param sent    false for a step skipped without a request
      */
-    public record Try(String step, String outcome, boolean sent) {
+    public record Try(String step, String outcome, String reason, String detail, boolean sent) {
 
         /** The provider id of the step ({@code groq} of {@code groq/llama-3.1-8b-instant}). */
         public String providerId() {
@@ -57,6 +61,11 @@ public record RequestRecord(
         /** A request the provider answered with a completion or a stream. */
         public boolean answered() {
             return outcome.equals("success") || outcome.equals("streaming");
+        }
+
+        /** An attempt cut short because the client left: nothing to hold against the provider. */
+        public boolean clientGone() {
+            return reason.equals(Reason.CLIENT_GONE);
         }
     }
 
@@ -71,32 +80,41 @@ public record RequestRecord(
         return new RequestRecord(
                 Instant.now(),
                 waterfall.chainName(),
-                waterfall.finished() ? attempts.get(attempts.size() - 1).step().toString() : null,
-                attempts.stream().map(a -> new Try(a.step().toString(), outcomeClass(a.outcome()), a.sent())).toList(),
+                waterfall.answeredBy().map(Step::toString).orElse(null),
+                attempts.stream().map(RequestRecord::tried).toList(),
                 waterfall.status(),
                 waterfall.request().stream(),
                 tokens(usage, "prompt_tokens"),
                 tokens(usage, "completion_tokens"),
                 waterfall.timeToFirstTokenNanos().map(nanos -> Math.round(nanos / 1e5) / 10.0).orElse(null),
                 (System.nanoTime() - waterfall.request().receivedNanos()) / 1_000_000,
-                waterfall.streamFailure().orElse(null),
+                waterfall.streamFailure().map(Reason::toString).orElse(null),
                 caller == null ? null : caller.id());
     }
 
-    /** A request the client did not get a whole answer to: an error status, or a stream that ended in an error. */
+    /**
+     * A request the client did not get a whole answer to: an error status, or a stream that ended in an error. A client
+     * that left before its answer did not see a failure.
+     */
     public boolean failed() {
-        return status != 200 || streamError != null;
+        return (status != 200 && status != Outcome.ClientGone.STATUS) || streamError != null;
     }
 
     /**
-     * The request log's line: {@code time, chain, servedBy, attempts[{step, outcome, sent}], status, stream,
+     * The request log's line: {@code time, chain, servedBy, attempts[{step, outcome, reason, detail, sent}], status, stream,
      * promptTokens, completionTokens, ttftMs} (streams only){@code , totalMs, streamError} (only when a stream failed)
      * {@code , client}.
      */
     public ObjectNode toJson() {
         ObjectNode line = Json.object().put("time", time.toString()).put("chain", chain).put("servedBy", servedBy);
         ArrayNode tried = line.putArray("attempts");
-        attempts.forEach(a -> tried.addObject().put("step", a.step()).put("outcome", a.outcome()).put("sent", a.sent()));
+        for (Try a : attempts) {
+            ObjectNode attempt = tried.addObject().put("step", a.step()).put("outcome", a.outcome()).put("reason", a.reason());
+            if (a.detail() != null) {
+                attempt.put("detail", a.detail());
+            }
+            attempt.put("sent", a.sent());
+        }
         line.put("status", status).put("stream", stream).put("promptTokens", promptTokens).put("completionTokens", completionTokens);
         if (ttftMs != null) {
             line.put("ttftMs", ttftMs);
@@ -108,7 +126,12 @@ public record RequestRecord(
         return line.put("client", client);
     }
 
-    /** {@code RateLimited} → {@code rate_limited}: the outcome's kind, never its details. */
+    private static Try tried(Attempt attempt) {
+        Reason reason = attempt.outcome().reason();
+        return new Try(attempt.step().toString(), outcomeClass(attempt.outcome()), reason.code(), reason.detail(), attempt.sent());
+    }
+
+    /** {@code RateLimited} → {@code rate_limited}: the outcome's kind. */
     static String outcomeClass(Outcome outcome) {
         return WORD_BOUNDARY.matcher(outcome.getClass().getSimpleName()).replaceAll("$1_$2").toLowerCase(Locale.ROOT);
     }

@@ -67,7 +67,7 @@ public final class UsageTotals {
         for (RequestRecord.Try attempt : request.attempts()) {
             if (attempt.sent()) {
                 boolean served = attempt.answered(); // only the last attempt can have answered
-                boolean error = !served || request.streamError() != null;
+                boolean error = (!served && !attempt.clientGone()) || request.streamError() != null;
                 add(providers, attempt.providerId(), today, new Counts(1, error ? 1 : 0,
                         served ? prompt : 0, served ? completion : 0));
             }

@@ -45,4 +45,19 @@ class DurationsTest {
     void rejectsNull() {
         assertThatThrownBy(() -> Durations.parse(null)).hasMessageContaining("got an empty value");
     }
+
+    @ParameterizedTest
+    @CsvSource({
+            "0, 0s",
+            "300, 300ms",
+            "1500, 1500ms",
+            "2000, 2s",
+            "90000, 1m30s",
+            "5400000, 1h30m",
+            "172800000, 2d",
+    })
+    void formatsAsTheConfigWritesDurationsAndParsesBack(long millis, String text) {
+        assertThat(Durations.format(Duration.ofMillis(millis))).isEqualTo(text);
+        assertThat(Durations.parse(text)).isEqualTo(Duration.ofMillis(millis));
+    }
 }

@@ -15,6 +15,7 @@ import io.chain429.provider.ProviderClients;
 import io.chain429.provider.ProviderRegistry;
 import io.chain429.ratelimit.KeyProbe;
 import io.chain429.ratelimit.ProviderState;
+import io.chain429.ratelimit.StepBreakers;
 import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.net.CookieManager;
@@ -24,6 +25,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -86,7 +88,7 @@ class ConsoleOperationsTest {
         assertThat(state).as("the gateway's provider state").isNotNull();
         KeyProbe keyProbe = new KeyProbe(state, providers, Duration.ofHours(1), Duration.ofHours(1));
         toClose.add(keyProbe);
-        ProviderMBeans mbeans = new ProviderMBeans(providers, state, keyProbe, ProviderMBeans.NO_CIRCUITS);
+        ProviderMBeans mbeans = new ProviderMBeans(providers, state, keyProbe, new StepBreakers(GatewayConfig.Circuit.DEFAULT, Duration.ofSeconds(30), Clock.systemUTC(), null));
         mbeans.start();
         toClose.add(mbeans);
 

@@ -3,6 +3,7 @@ package io.chain429.e2e;
 import static io.chain429.e2e.RunningGateway.chains;
 import static io.chain429.e2e.RunningGateway.json;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.chain429.e2e.ProviderSimulator.Reply;
@@ -153,16 +154,18 @@ class RateLimitTest {
                 chains("duo", "first/model-a, second/model-b", "other", "first/model-c"),
                 Map.of("CHAIN429_DATA_DIR", dataDir.toString()));
         Reply down = Reply.json(502, "{\"error\":{\"message\":\"bad gateway\"}}");
-        first.then(down, down, down, down);
+        first.then(down, down, down, down, down);
 
         for (int i = 0; i < 10; i++) {
             assertThat(gateway.chat("duo").headers().firstValue("X-429chain-Provider")).hasValue("second/model-b");
         }
-        assertThat(first.requestCount()).as("not hit on every request once the circuit is open").isEqualTo(4);
+        assertThat(first.requestCount()).as("five failures in a row open it; then it is not hit on every request").isEqualTo(5);
         assertThat(gateway.chat("other").statusCode()).as("the provider's other models are not affected").isEqualTo(200);
 
-        Thread.sleep(700);
-        assertThat(gateway.chat("duo").headers().firstValue("X-429chain-Provider")).as("one trial after the wait, and back").hasValue("first/model-a");
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).untilAsserted(() ->
+                assertThat(gateway.chat("duo").headers().firstValue("X-429chain-Provider")).as("one trial after the rest, and back")
+                        .hasValue("first/model-a"));
+        assertThat(first.requestCount()).as("the five failures, the other model's request and one trial").isEqualTo(7);
         assertThat(gateway.chat("duo").headers().firstValue("X-429chain-Provider")).hasValue("first/model-a");
     }
 

@@ -313,7 +313,7 @@ class ManagementServerTest {
             if (failure != null) {
                 throw failure;
             }
-            return new ProviderCounts(4, 1, 2);
+            return new ProviderCounts(4, 1, 2, 1);
         }
 
         @Override

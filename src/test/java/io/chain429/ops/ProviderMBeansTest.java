@@ -2,11 +2,10 @@ package io.chain429.ops;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.chain429.chain.ChainDefinition;
-import io.chain429.chain.ChainPolicy;
-import io.chain429.chain.ChainRegistry;
+import io.chain429.chain.Reason;
 import io.chain429.chain.Step;
 import io.chain429.config.GatewayConfig;
+import io.chain429.config.GatewayConfig.Circuit;
 import io.chain429.config.ProviderConfig;
 import io.chain429.config.ProviderConfig.Limits;
 import io.chain429.config.ProviderConfig.QuotaScope;
@@ -49,6 +48,7 @@ class ProviderMBeansTest {
 
     private static final String KEY = "gsk_live_0123456789abcdefWXYZ";
     private static final Duration NO_BACKGROUND_REFRESH = Duration.ZERO;
+    private static final StepBreakers NO_CIRCUITS = new StepBreakers(Circuit.DEFAULT, Duration.ofSeconds(30), Clock.systemUTC(), null);
 
     private final EmbeddedProviderState state = new EmbeddedProviderState(Clock.systemUTC());
     private final Vertx vertx = Vertx.vertx();
@@ -90,7 +90,7 @@ class ProviderMBeansTest {
         assertThat(server.getAttribute(fast, "ConfiguredLimits")).isEqualTo("rpm=30 rpd=14400 tpm=6000 concurrency=2");
         assertThat(server.getAttribute(ProviderMBeans.providerName("whole"), "ConfiguredLimits")).isEqualTo("none");
         assertThat((String[]) server.getAttribute(fast, "OpenCircuits")).isEmpty();
-        assertThat(server.getAttribute(fast, "LastErrorClass")).isNull();
+        assertThat(server.getAttribute(fast, "LastError")).isNull();
         assertThat(server.getAttribute(fast, "LastErrorTime")).isNull();
         assertThat(server.getAttribute(fast, "RequestsToday")).isEqualTo(0L);
         assertThat(server.getAttribute(fast, "TokensToday")).isEqualTo(0L);
@@ -107,7 +107,7 @@ class ProviderMBeansTest {
         assertThat(Arrays.stream(info.getAttributes()).filter(a -> a.getName().equals("Status"))
                 .map(MBeanAttributeInfo::getDescription).findFirst()).hasValueSatisfying(d -> assertThat(d).contains("cooling"));
         assertThat(Arrays.stream(info.getOperations()).map(MBeanOperationInfo::getName))
-                .containsExactlyInAnyOrder("resetCooldowns", "disable", "enable", "probeNow");
+                .containsExactlyInAnyOrder("resetCooldowns", "disable", "enable", "probeNow", "closeCircuits");
         assertThat(info.getOperations()).allSatisfy(op -> assertThat(op.getImpact()).isEqualTo(MBeanOperationInfo.ACTION));
     }
 
@@ -271,22 +271,19 @@ class ProviderMBeansTest {
 
     @Test
     void disabledWinsOverCoolingWhichWinsOverAnOpenCircuit() throws Exception {
-        StepBreakers breakers = new StepBreakers(Duration.ofMinutes(5));
+        StepBreakers breakers = new StepBreakers(Circuit.DEFAULT, Duration.ofMinutes(5), Clock.systemUTC(), null);
         Step stepA = new Step("fast", "model-a");
-        ChainRegistry chains = new ChainRegistry(List.of(
-                new ChainDefinition("main", List.of(stepA, new Step("fast", "model-b"), new Step("whole", "m")),
-                        ChainPolicy.DEFAULT, "chains.camel.yaml", 1, java.util.Map.of()),
-                new ChainDefinition("other", List.of(stepA), ChainPolicy.DEFAULT, "chains.camel.yaml", 9, java.util.Map.of())), Optional.empty());
-        ProviderMBeans mbeans = start(new ProviderMBeans(registry, state, keyProbe,
-                ProviderMBeans.openCircuits(chains, breakers), server, NO_BACKGROUND_REFRESH));
+        ProviderMBeans mbeans = start(new ProviderMBeans(registry, state, keyProbe, breakers, server, NO_BACKGROUND_REFRESH));
         ObjectName fast = ProviderMBeans.providerName("fast");
-        for (int i = 0; i < 4; i++) {
-            breakers.failed(stepA, "HTTP 503");
+        for (int i = 0; i < 5; i++) {
+            breakers.failed(stepA, Reason.http(503, "server error (HTTP 503)"));
         }
-        assertThat(breakers.state(stepA)).isEqualTo("OPEN");
+        assertThat(breakers.view(stepA).state()).isEqualTo("open");
 
         assertThat(server.getAttribute(fast, "Status")).isEqualTo("circuit open");
         assertThat((String[]) server.getAttribute(fast, "OpenCircuits")).containsExactly("fast/model-a");
+        assertThat((String[]) server.getAttribute(fast, "CircuitDetails")).singleElement().asString()
+                .startsWith("fast/model-a: circuit open since").contains("5 of 5 attempts failed (http_503 ×5)");
         assertThat(server.getAttribute(ProviderMBeans.providerName("whole"), "Status")).isEqualTo("available");
 
         state.coolDown(new QuotaKey("fast", "model-b"), Instant.now().plusSeconds(60), "HTTP 429");
@@ -298,25 +295,19 @@ class ProviderMBeansTest {
     }
 
     @Test
-    void theLatestFailureIsShownWithItsClassAndTime() throws Exception {
+    void theLatestFailureIsShownWithItsReasonStepAndTime() throws Exception {
         start();
         ObjectName fast = ProviderMBeans.providerName("fast");
         Instant before = Instant.now();
 
-        state.recordFailure("fast", "the provider sent nothing for 30 s");
+        state.recordFailure(new Step("fast", "model-a"), Reason.of(Reason.IDLE_TIMEOUT, "the provider sent nothing for 30s mid-stream"));
 
-        assertThat(server.getAttribute(fast, "LastErrorClass")).isEqualTo("timeout");
-        assertThat(server.getAttribute(fast, "LastErrorReason")).isEqualTo("the provider sent nothing for 30 s");
+        assertThat(server.getAttribute(fast, "LastError")).isEqualTo("fast/model-a: idle_timeout: the provider sent nothing for 30s mid-stream");
+        assertThat(server.getAttribute(fast, "LastErrorReason")).isEqualTo("idle_timeout");
+        assertThat(server.getAttribute(fast, "LastErrorDetail")).isEqualTo("the provider sent nothing for 30s mid-stream");
+        assertThat(server.getAttribute(fast, "LastErrorStep")).isEqualTo("fast/model-a");
         assertThat(Instant.parse((String) server.getAttribute(fast, "LastErrorTime"))).isBetween(before, Instant.now());
         assertThat(server.getAttribute(fast, "Status")).as("a failure that cools nothing down").isEqualTo("available");
-
-        assertThat(ProviderMBeans.errorClass("the connection to the provider was lost")).isEqualTo("connection");
-        assertThat(ProviderMBeans.errorClass("the provider's stream was cut before it finished")).isEqualTo("stream cut");
-        assertThat(ProviderMBeans.errorClass("the provider reported an error in the middle of the stream"))
-                .isEqualTo("provider error");
-        assertThat(ProviderMBeans.errorClass("the provider's stream exceeded the total timeout of 5 min")).isEqualTo("timeout");
-        assertThat(ProviderMBeans.errorClass("HTTP 503 from upstream")).isEqualTo("HTTP 503");
-        assertThat(ProviderMBeans.errorClass("something else")).isEqualTo("failure");
     }
 
     @Test
@@ -325,7 +316,7 @@ class ProviderMBeansTest {
         QuotaKey key = new QuotaKey("fast", "model-a");
         admitAndSettle(key, 12);
         state.coolDown(key, Instant.now().plusSeconds(60), "HTTP 429 for key " + KEY);
-        state.recordFailure("fast", "upstream said: Authorization: Bearer " + KEY);
+        state.recordFailure(new Step("fast", "model-a"), Reason.of(Reason.CALL_FAILED, "upstream said: Authorization: Bearer " + KEY));
         state.disable("fast", Secret.of(KEY).masked(), "rejected key " + KEY);
         state.observe(key, List.of(new LimitObservation(Dimension.RPM, OptionalLong.of(30), OptionalLong.of(29),
                 Optional.empty(), Instant.now())));
@@ -342,14 +333,14 @@ class ProviderMBeansTest {
 
         assertThat(values).hasSizeGreaterThan(30);
         assertThat(values).anySatisfy(v -> assertThat(v).contains("KeyMasked=****WXYZ"));
-        assertThat(values).anySatisfy(v -> assertThat(v).contains("LastErrorReason=upstream said"));
+        assertThat(values).anySatisfy(v -> assertThat(v).contains("LastErrorDetail=upstream said"));
         assertThat(values).anySatisfy(v -> assertThat(v).contains("CooldownReason=HTTP 429 for key"));
         assertThat(values).allSatisfy(v -> assertThat(v).doesNotContain(KEY).doesNotContain(KEY.substring(0, 12)));
     }
 
     @Test
     void keysAppearInTheBackgroundWithoutARefreshCall() throws Exception {
-        start(new ProviderMBeans(registry, state, keyProbe, ProviderMBeans.NO_CIRCUITS, server, Duration.ofMillis(50)));
+        start(new ProviderMBeans(registry, state, keyProbe, NO_CIRCUITS, server, Duration.ofMillis(50)));
 
         state.coolDown(new QuotaKey("whole", "*"), Instant.now().plusSeconds(60), "HTTP 402");
 
@@ -362,7 +353,7 @@ class ProviderMBeansTest {
 
     @Test
     void closeUnregistersEverythingAndStopsRefreshing() throws Exception {
-        ProviderMBeans mbeans = start(new ProviderMBeans(registry, state, keyProbe, ProviderMBeans.NO_CIRCUITS, server,
+        ProviderMBeans mbeans = start(new ProviderMBeans(registry, state, keyProbe, NO_CIRCUITS, server,
                 Duration.ofMillis(20)));
         state.coolDown(new QuotaKey("whole", "*"), Instant.now().plusSeconds(60), "HTTP 402");
         mbeans.refresh();
@@ -381,7 +372,7 @@ class ProviderMBeansTest {
     @Test
     void aNameAlreadyTakenIsLeftToItsOwner() throws Exception {
         ProviderMBeans first = start();
-        ProviderMBeans second = start(new ProviderMBeans(registry, state, keyProbe, ProviderMBeans.NO_CIRCUITS, server,
+        ProviderMBeans second = start(new ProviderMBeans(registry, state, keyProbe, NO_CIRCUITS, server,
                 NO_BACKGROUND_REFRESH));
         assertThat(names("io.chain429:type=Provider,*")).hasSize(3);
 
@@ -397,7 +388,7 @@ class ProviderMBeansTest {
         MBeanServer platform = ManagementFactory.getPlatformMBeanServer();
         ObjectName fast = ProviderMBeans.providerName("fast");
         assertThat(platform.isRegistered(fast)).isFalse();
-        ProviderMBeans mbeans = new ProviderMBeans(registry, state, keyProbe, ProviderMBeans.NO_CIRCUITS);
+        ProviderMBeans mbeans = new ProviderMBeans(registry, state, keyProbe, NO_CIRCUITS);
         started.add(mbeans);
         mbeans.start();
 
@@ -410,7 +401,7 @@ class ProviderMBeansTest {
     // ---------------------------------------------------------------------------------------------------- helpers
 
     private ProviderMBeans start() {
-        return start(new ProviderMBeans(registry, state, keyProbe, ProviderMBeans.NO_CIRCUITS, server, NO_BACKGROUND_REFRESH));
+        return start(new ProviderMBeans(registry, state, keyProbe, NO_CIRCUITS, server, NO_BACKGROUND_REFRESH));
     }
 
     private ProviderMBeans start(ProviderMBeans mbeans) {

@@ -10,6 +10,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.chain429.chain.Outcome;
+import io.chain429.chain.Reason;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
@@ -130,7 +131,8 @@ class OpenAiCompatibleAdapterTest {
                     + "\"code\":\"context_length_exceeded\"}}"));
 
             assertThat(outcome).isInstanceOf(Outcome.Unsuitable.class);
-            assertThat(outcome.describe()).contains("context length");
+            assertThat(outcome.reason().code()).isEqualTo("context_too_long");
+            assertThat(outcome.reason().detail()).contains("context");
         }
 
         @Test
@@ -140,7 +142,9 @@ class OpenAiCompatibleAdapterTest {
                     "content-type", "text/html"));
 
             assertThat(outcome).isInstanceOf(Outcome.Failed.class);
-            assertThat(outcome.describe()).contains("500").doesNotContain("<").doesNotContain("html").doesNotContain("cloudflare");
+            assertThat(outcome.reason().code()).isEqualTo("http_500");
+            assertThat(outcome.reason().detail()).isEqualTo("server error (HTTP 500; the body was an HTML page)")
+                    .doesNotContain("<").doesNotContain("cloudflare");
         }
 
         @Test
@@ -150,7 +154,7 @@ class OpenAiCompatibleAdapterTest {
             Outcome outcome = classify(response);
 
             assertThat(outcome).isInstanceOf(Outcome.Failed.class);
-            assertThat(outcome.describe()).isEqualTo("server error (HTTP 500)");
+            assertThat(outcome.reason()).isEqualTo(Reason.http(500, "server error (HTTP 500)"));
             assertThat(adapter.parseError(response).message()).isEqualTo("upstream exploded at 10.0.0.7");
         }
 
@@ -171,11 +175,11 @@ class OpenAiCompatibleAdapterTest {
 
         @Test
         void otherStatuses() {
-            assertThat(classify(response(404, "{}")).describe()).contains("404");
-            assertThat(classify(response(413, "{}")).describe()).contains("413");
-            assertThat(classify(response(503, "")).describe()).isEqualTo("server error (HTTP 503)");
-            assertThat(classify(response(400, "{\"error\":{\"message\":\"gone\",\"code\":\"model_not_found\"}}")))
-                    .isInstanceOf(Outcome.Failed.class);
+            assertThat(classify(response(404, "{}")).reason().code()).isEqualTo("http_404");
+            assertThat(classify(response(413, "{}")).reason().code()).isEqualTo("http_413");
+            assertThat(classify(response(503, "")).reason()).isEqualTo(Reason.http(503, "server error (HTTP 503; the body was empty)"));
+            assertThat(classify(response(400, "{\"error\":{\"message\":\"gone\",\"code\":\"model_not_found\"}}")).reason().code())
+                    .isEqualTo("model_unavailable");
         }
     }
 
@@ -187,7 +191,8 @@ class OpenAiCompatibleAdapterTest {
             Outcome outcome = classify(response(200, "{\"error\":{\"message\":\"overloaded\",\"code\":502}}"));
 
             assertThat(outcome).isInstanceOf(Outcome.Failed.class);
-            assertThat(outcome.describe()).doesNotContain("overloaded");
+            assertThat(outcome.reason().code()).isEqualTo("malformed_response");
+            assertThat(outcome.reason().detail()).doesNotContain("overloaded");
         }
 
         @Test

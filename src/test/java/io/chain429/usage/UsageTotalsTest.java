@@ -35,12 +35,12 @@ class UsageTotalsTest {
     @Test
     void countsRequestsErrorsAndTokensPerChainAndPerProviderSent() {
         UsageTotals totals = new UsageTotals(clock);
-        totals.add(request(200, null, 10L, 5L, new RequestRecord.Try("a/m", "rate_limited", true),
-                new RequestRecord.Try("b/m", "success", true)));
-        totals.add(request(200, "cut", 3L, 1L, new RequestRecord.Try("a/m", "skipped", false),
-                new RequestRecord.Try("b/m", "streaming", true)));
-        totals.add(request(503, null, null, null, new RequestRecord.Try("a/m", "skipped", false),
-                new RequestRecord.Try("b/m", "failed", true)));
+        totals.add(request(200, null, 10L, 5L, new RequestRecord.Try("a/m", "rate_limited", "rate_limited", null, true),
+                new RequestRecord.Try("b/m", "success", "ok", null, true)));
+        totals.add(request(200, "cut", 3L, 1L, new RequestRecord.Try("a/m", "skipped", "cooling_down", null, false),
+                new RequestRecord.Try("b/m", "streaming", "ok", null, true)));
+        totals.add(request(503, null, null, null, new RequestRecord.Try("a/m", "skipped", "cooling_down", null, false),
+                new RequestRecord.Try("b/m", "failed", "http_503", null, true)));
 
         assertThat(totals.chains()).containsExactly(new Row("chain", new Counts(3, 2, 13, 6), new Counts(3, 2, 13, 6)));
         assertThat(totals.providers()).containsExactly(
@@ -51,11 +51,11 @@ class UsageTotalsTest {
     @Test
     void todayStartsAtZeroAtMidnightUtcWhileSinceStartGoesOn() {
         UsageTotals totals = new UsageTotals(clock);
-        totals.add(request(200, null, 10L, 5L, new RequestRecord.Try("a/m", "success", true)));
+        totals.add(request(200, null, 10L, 5L, new RequestRecord.Try("a/m", "success", "ok", null, true)));
         now = now.plus(Duration.ofMinutes(2));
 
         assertThat(totals.providers()).containsExactly(new Row("a", Counts.ZERO, new Counts(1, 0, 10, 5)));
-        totals.add(request(200, null, 1L, 1L, new RequestRecord.Try("a/m", "success", true)));
+        totals.add(request(200, null, 1L, 1L, new RequestRecord.Try("a/m", "success", "ok", null, true)));
         assertThat(totals.providers()).containsExactly(new Row("a", new Counts(1, 0, 1, 1), new Counts(2, 0, 11, 6)));
     }
 
@@ -64,7 +64,7 @@ class UsageTotalsTest {
         UsageTotals totals = new UsageTotals(clock);
         List<Thread> threads = IntStream.range(0, 8).mapToObj(t -> new Thread(() -> {
             for (int i = 0; i < 10_000; i++) {
-                totals.add(request(200, null, 1L, 2L, new RequestRecord.Try("a/m", "success", true)));
+                totals.add(request(200, null, 1L, 2L, new RequestRecord.Try("a/m", "success", "ok", null, true)));
             }
         })).toList();
         threads.forEach(Thread::start);
@@ -79,7 +79,7 @@ class UsageTotalsTest {
     void clientChosenNamesBeyondTheLimitShareOneRow() {
         UsageTotals totals = new UsageTotals(clock);
         for (int i = 0; i < UsageTotals.MAX_NAMES + 50; i++) {
-            totals.add(new RequestRecord(now, "a/model-" + i, null, List.of(new RequestRecord.Try("a/model-" + i, "failed", true)),
+            totals.add(new RequestRecord(now, "a/model-" + i, null, List.of(new RequestRecord.Try("a/model-" + i, "failed", "http_503", null, true)),
                     503, false, null, null, null, 10, null, "anonymous"));
         }
 
