@@ -519,7 +519,10 @@ public final class ProviderSimulator implements AutoCloseable {
         return received.size();
     }
 
-    /** TCP connections accepted so far (a pooling client reuses one for sequential requests). */
+    /**
+     * TCP connections that carried a request so far (a pooling client reuses one for sequential requests); those that
+     * only listed the models (a key check's or probe's, which the client resets after the headers) do not count.
+     */
     public int connectionsAccepted() {
         return connections.get();
     }
@@ -594,7 +597,6 @@ public final class ProviderSimulator implements AutoCloseable {
             } catch (IOException e) {
                 return; // closed
             }
-            connections.incrementAndGet();
             sockets.add(socket);
             if (closed) {
                 closeQuietly(socket);
@@ -612,10 +614,15 @@ public final class ProviderSimulator implements AutoCloseable {
         try (socket) {
             socket.setTcpNoDelay(true);
             Connection conn = new Connection(socket);
+            boolean counted = false;
             while (!closed) {
                 Request request = conn.readRequest();
                 if (request == null) {
                     return;
+                }
+                if (!counted && !listsModels(request)) {
+                    connections.incrementAndGet();
+                    counted = true;
                 }
                 Reply reply = listsModels(request) ? modelsReply(request) : reply(request);
                 if (reply.drop()) {
