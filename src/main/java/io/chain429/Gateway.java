@@ -36,6 +36,7 @@ import io.chain429.provider.AdapterRegistry;
 import io.chain429.provider.ProviderClients;
 import io.chain429.provider.ProviderRegistry;
 import io.chain429.ratelimit.EmbeddedProviderState;
+import io.chain429.ratelimit.KeyCheck;
 import io.chain429.ratelimit.KeyProbe;
 import io.chain429.ratelimit.ProviderState;
 import io.chain429.ratelimit.RedisLink;
@@ -186,6 +187,9 @@ public final class Gateway {
         state.snapshot().disabled().stream()
                 .filter(disabled -> !disabled.reason().equals(ProviderMBeans.OPERATOR_REASON))
                 .forEach(disabled -> keyProbe.disabled(disabled.providerId()));
+        // a rejected key is found before a request meets it: every key is checked once Camel has started, then every
+        // keyCheckEvery
+        KeyCheck keyCheck = new KeyCheck(state, providers, keyProbe, config.settings().keyCheckEvery());
 
         // each finished request: a line in <dataDir>/requests.log, the recent requests, the usage totals
         Usage usage = new Usage(new RequestLogFile(settings.dataDir(), settings.requestLog()),
@@ -252,8 +256,15 @@ public final class Gateway {
                 tls.ifPresent(certificate -> support.getCamelContext().setSSLContextParameters(certificate.sslContextParameters()));
                 support.getCamelContext().getCamelContextExtension().getContextPlugin(Model.class)
                         .addModelLifecycleStrategy(new ChainRouteIds());
-                // after the routes, the HTTP server and every service: nothing uses Vert.x any more
                 support.getCamelContext().addLifecycleStrategy(new LifecycleStrategySupport() {
+                    // once the routes and every service have started, whether Main runs or only starts (tests); in the
+                    // background, so start-up waits for no provider
+                    @Override
+                    public void onContextStarted(CamelContext context) {
+                        keyCheck.start();
+                    }
+
+                    // after the routes, the HTTP server and every service: nothing uses Vert.x any more
                     @Override
                     public void onContextStopped(CamelContext context) {
                         closeVertx(vertx);
@@ -289,6 +300,7 @@ public final class Gateway {
                                 CorsPolicy.install(context, settings.port(), config.settings().corsOrigins()));
                     }
                     runWith(support.getCamelContext(), () -> { }, keyProbe::close);
+                    runWith(support.getCamelContext(), () -> { }, keyCheck::close);
                 } catch (Exception e) {
                     throw new IllegalStateException(e);
                 }

@@ -76,8 +76,7 @@ public interface ProviderAdapter {
      * @throws IOException when the provider could not be reached or did not answer in time (the probe failed)
      */
     default ProbeResult probe(ProviderClient client, ProviderConfig provider) throws IOException, InterruptedException {
-        int status = client.get(modelsUri(provider.baseUrl()), provider.apiKey());
-        return new ProbeResult(status == 200, "HTTP " + status);
+        return ProbeResult.answered(client.get(modelsUri(provider.baseUrl()), provider.apiKey()));
     }
 
     /** {@code {baseUrl}/models}, whether or not the base URL ends with a slash. */
@@ -91,7 +90,26 @@ public interface ProviderAdapter {
      *
      * @param keyWorks whether the provider accepted the key
      * @param detail   what it answered, for logs (e.g. {@code HTTP 401}); never the key
+     * @param status   the provider's HTTP status; 0 when nothing was asked over HTTP (the demo)
      */
-    record ProbeResult(boolean keyWorks, String detail) {
+    record ProbeResult(boolean keyWorks, String detail, int status) {
+
+        /** An answer given without asking the provider over HTTP. */
+        public ProbeResult(boolean keyWorks, String detail) {
+            this(keyWorks, detail, 0);
+        }
+
+        /** What an HTTP status says of the key: 200 accepts it. */
+        public static ProbeResult answered(int status) {
+            return new ProbeResult(status == 200, "HTTP " + status, status);
+        }
+
+        /**
+         * Whether the provider refused the key itself (401, 403), as a request's answer would disable it. Anything else
+         * that is not a 200 (a 404, a 429, a 5xx) says nothing sure about the key.
+         */
+        public boolean keyRejected() {
+            return status == 401 || status == 403;
+        }
     }
 }

@@ -93,6 +93,7 @@ public final class ReloadApplier {
         fields.put("cooldownPaymentRequired", Settings::cooldownPaymentRequired);
         fields.put("circuitOpenFor", Settings::circuitOpenFor);
         fields.put("keyProbeAfter", Settings::keyProbeAfter);
+        fields.put("keyCheckEvery", Settings::keyCheckEvery);
         fields.put("clientLimits", Settings::clientLimits);
         fields.put("corsOrigins", Settings::corsOrigins);
         List<String> changed = new ArrayList<>();

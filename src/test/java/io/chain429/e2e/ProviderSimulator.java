@@ -46,6 +46,10 @@ import java.util.concurrent.locks.LockSupport;
  * A real local HTTP/1.1 server playing an OpenAI-compatible provider. Scripted replies are served in order; when
  * none is left it answers a normal completion naming the model it was asked for.
  *
+ * <p>{@code GET .../models} (what key checks and probes ask) is a separate endpoint, as at a real provider: it has its
+ * own replies ({@link #models}, {@link #modelsAlways}; a model list by default) and its own record
+ * ({@link #modelsReceived()}), so it neither takes a scripted reply meant for a completion nor counts as one.
+ *
  * <p>It is written directly on a {@link ServerSocket} (one thread per connection, keep-alive, {@code TCP_NODELAY})
  * so that streaming replies ({@link Reply#stream(StreamScript)}) can reproduce what real providers do on the wire,
  * byte for byte: tiny TCP writes, CRLF line ends, keep-alive comments, stalls, abrupt cuts. It also tracks what the
@@ -59,6 +63,7 @@ public final class ProviderSimulator implements AutoCloseable {
     /** While waiting (delays, intervals, stalls) the socket is read at least this often to notice a closed peer. */
     private static final int POLL_MILLIS = 50;
     private static final int MAX_LINE = 64 * 1024;
+    private static final String MODEL_LIST = "{\"object\":\"list\",\"data\":[{\"id\":\"model-a\",\"object\":\"model\"}]}";
 
     /** One request as the provider saw it. */
     public record Received(String path, Map<String, List<String>> headers, JsonNode body) {
@@ -428,6 +433,9 @@ public final class ProviderSimulator implements AutoCloseable {
     private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
     private final ConcurrentLinkedDeque<Reply> script = new ConcurrentLinkedDeque<>();
     private final List<Received> received = new CopyOnWriteArrayList<>();
+    private final ConcurrentLinkedDeque<Reply> modelsScript = new ConcurrentLinkedDeque<>();
+    private final List<Received> modelsReceived = new CopyOnWriteArrayList<>();
+    private volatile Reply modelsAlways = Reply.json(200, MODEL_LIST);
     private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
     private final java.util.concurrent.atomic.AtomicInteger maxInFlight = new java.util.concurrent.atomic.AtomicInteger();
     private final AtomicInteger connections = new AtomicInteger();
@@ -469,14 +477,36 @@ public final class ProviderSimulator implements AutoCloseable {
         return this;
     }
 
-    /** Serves this reply to every request from now on. */
+    /** Serves this reply to every request (but {@code GET .../models}) from now on. */
     public ProviderSimulator always(Reply reply) {
         this.always = reply;
         return this;
     }
 
+    /** Serves these replies to {@code GET .../models}, one per request, before going back to its usual reply. */
+    public ProviderSimulator models(Reply... replies) {
+        modelsScript.addAll(List.of(replies));
+        return this;
+    }
+
+    /** Serves this reply to every {@code GET .../models} from now on (a model list until this is called). */
+    public ProviderSimulator modelsAlways(Reply reply) {
+        this.modelsAlways = reply;
+        return this;
+    }
+
+    /** The requests but {@code GET .../models}. */
     public List<Received> received() {
         return List.copyOf(received);
+    }
+
+    /** The {@code GET .../models} requests. */
+    public List<Received> modelsReceived() {
+        return List.copyOf(modelsReceived);
+    }
+
+    public int modelsRequestCount() {
+        return modelsReceived.size();
     }
 
     /** The most requests this simulator was ever answering at the same time. */
@@ -484,11 +514,15 @@ public final class ProviderSimulator implements AutoCloseable {
         return maxInFlight.get();
     }
 
+    /** Requests but {@code GET .../models}. */
     public int requestCount() {
         return received.size();
     }
 
-    /** TCP connections accepted so far (a pooling client reuses one for sequential requests). */
+    /**
+     * TCP connections that carried a request so far (a pooling client reuses one for sequential requests); those that
+     * only listed the models (a key check's or probe's, which the client resets after the headers) do not count.
+     */
     public int connectionsAccepted() {
         return connections.get();
     }
@@ -563,7 +597,6 @@ public final class ProviderSimulator implements AutoCloseable {
             } catch (IOException e) {
                 return; // closed
             }
-            connections.incrementAndGet();
             sockets.add(socket);
             if (closed) {
                 closeQuietly(socket);
@@ -581,16 +614,17 @@ public final class ProviderSimulator implements AutoCloseable {
         try (socket) {
             socket.setTcpNoDelay(true);
             Connection conn = new Connection(socket);
+            boolean counted = false;
             while (!closed) {
                 Request request = conn.readRequest();
                 if (request == null) {
                     return;
                 }
-                received.add(new Received(request.path(), request.headers(), request.body()));
-                Reply reply = script.poll();
-                if (reply == null) {
-                    reply = always != null ? always : Reply.json(200, completion(request.body().path("model").asText()));
+                if (!counted && !listsModels(request)) {
+                    connections.incrementAndGet();
+                    counted = true;
                 }
+                Reply reply = listsModels(request) ? modelsReply(request) : reply(request);
                 if (reply.drop()) {
                     return;
                 }
@@ -611,6 +645,25 @@ public final class ProviderSimulator implements AutoCloseable {
         } finally {
             sockets.remove(socket);
         }
+    }
+
+    private static boolean listsModels(Request request) {
+        return request.method().equals("GET") && request.path().endsWith("/models");
+    }
+
+    private Reply modelsReply(Request request) {
+        modelsReceived.add(new Received(request.path(), request.headers(), request.body()));
+        Reply reply = modelsScript.poll();
+        return reply != null ? reply : modelsAlways;
+    }
+
+    private Reply reply(Request request) {
+        received.add(new Received(request.path(), request.headers(), request.body()));
+        Reply reply = script.poll();
+        if (reply == null) {
+            reply = always != null ? always : Reply.json(200, completion(request.body().path("model").asText()));
+        }
+        return reply;
     }
 
     /** A whole-body reply with Content-Length; true if the connection can carry another request. */

@@ -93,6 +93,25 @@ class ProviderSimulatorTest {
     }
 
     @Test
+    void theModelsListIsAnsweredApartFromCompletions() throws Exception {
+        sim.then(Reply.json(429, "{}")).always(Reply.json(500, "{}")).models(Reply.json(401, "{}"));
+        HttpRequest models = HttpRequest.newBuilder(URI.create(sim.baseUrl() + "/models")).header("Authorization", "Bearer sk-1").build();
+
+        assertThat(http.send(models, HttpResponse.BodyHandlers.ofString()).statusCode()).as("its scripted reply").isEqualTo(401);
+        HttpResponse<String> list = http.send(models, HttpResponse.BodyHandlers.ofString());
+        assertThat(list.statusCode()).as("then a model list").isEqualTo(200);
+        assertThat(JSON.readTree(list.body()).path("data").get(0).path("id").asText()).isEqualTo("model-a");
+        sim.modelsAlways(Reply.json(403, "{}"));
+        assertThat(http.send(models, HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(403);
+
+        assertThat(sim.modelsRequestCount()).isEqualTo(3);
+        assertThat(sim.modelsReceived().get(0).path()).isEqualTo("/v1/models");
+        assertThat(sim.modelsReceived().get(0).header("Authorization")).isEqualTo("Bearer sk-1");
+        assertThat(sim.requestCount()).as("the completions' record is untouched").isZero();
+        assertThat(http.send(post(PLAIN_BODY), HttpResponse.BodyHandlers.ofString()).statusCode()).as("their script too").isEqualTo(429);
+    }
+
+    @Test
     void alwaysAnswersEveryRequestAndResetDropsUnservedReplies() throws Exception {
         sim.then(Reply.json(402, "{}"), Reply.json(402, "{}")).reset();
         assertThat(http.send(post(PLAIN_BODY), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);

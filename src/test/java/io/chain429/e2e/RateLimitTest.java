@@ -195,7 +195,7 @@ class RateLimitTest {
         while (json(gateway.get("/v1/ratelimits")).path("data").get(0).path("status").asText().equals("disabled") && System.nanoTime() < deadline) {
             Thread.sleep(100);
         }
-        assertThat(first.received()).anySatisfy(probe -> {
+        assertThat(first.modelsReceived()).anySatisfy(probe -> {
             assertThat(probe.path()).isEqualTo("/v1/models");
             assertThat(probe.header("Authorization")).isEqualTo("Bearer sk-rotated-key-5678");
         });

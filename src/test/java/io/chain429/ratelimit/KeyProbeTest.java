@@ -77,15 +77,15 @@ class KeyProbeTest {
 
     @Test
     void aKeyRejectedTwiceThenAcceptedIsEnabledAfterTheThirdProbeWithGrowingGaps() throws Exception {
-        simulator.then(Reply.json(401, UNAUTHORIZED), Reply.json(401, UNAUTHORIZED)).always(Reply.json(200, MODELS));
+        simulator.models(Reply.json(401, UNAUTHORIZED), Reply.json(401, UNAUTHORIZED)).modelsAlways(Reply.json(200, MODELS));
         probe = start(provider("sim", simulator.baseUrl(), Timeouts.DEFAULT));
 
         disable("sim");
 
         assertThat(await(Duration.ofSeconds(5), () -> state.disabledReason("sim").isEmpty())).as("re-enabled").isTrue();
-        assertThat(simulator.requestCount()).isEqualTo(3);
+        assertThat(simulator.modelsRequestCount()).isEqualTo(3);
         assertThat(await(Duration.ofSeconds(1), () -> arrivals.count() == 3)).isTrue();
-        assertThat(simulator.received()).allSatisfy(request -> {
+        assertThat(simulator.modelsReceived()).allSatisfy(request -> {
             assertThat(request.path()).isEqualTo("/v1/models");
             assertThat(request.header("Authorization")).isEqualTo("Bearer " + KEY);
         });
@@ -97,30 +97,30 @@ class KeyProbeTest {
         assertThat(probe.probing("sim")).isFalse();
 
         Thread.sleep(600);
-        assertThat(simulator.requestCount()).as("no probe once the key works").isEqualTo(3);
+        assertThat(simulator.modelsRequestCount()).as("no probe once the key works").isEqualTo(3);
     }
 
     @Test
     void disabledTwiceStartsOneChainOfProbes() throws Exception {
-        simulator.always(Reply.json(401, UNAUTHORIZED));
+        simulator.modelsAlways(Reply.json(401, UNAUTHORIZED));
         probe = start(provider("sim", simulator.baseUrl(), Timeouts.DEFAULT));
         long started = System.nanoTime();
 
         disable("sim");
         probe.disabled("sim");
-        assertThat(await(Duration.ofSeconds(2), () -> simulator.requestCount() >= 1)).isTrue();
+        assertThat(await(Duration.ofSeconds(2), () -> simulator.modelsRequestCount() >= 1)).isTrue();
         probe.disabled("sim"); // between two probes of the chain: still nothing new
 
         Thread.sleep(Math.max(0, 900 - (System.nanoTime() - started) / 1_000_000));
         // one chain probes at ~100, ~300, ~700 ms (next at ~1100); two chains would have probed about twice as often
-        assertThat(simulator.requestCount()).isBetween(2, 3);
+        assertThat(simulator.modelsRequestCount()).isBetween(2, 3);
         assertThat(arrivals.gapsMillis()).as("no probes racing each other").allSatisfy(gap -> assertThat(gap).isGreaterThan(150L));
         assertThat(state.disabledReason("sim")).isPresent();
     }
 
     @Test
     void aKeyThatStaysRejectedStaysDisabledAndTheDelayStopsGrowingAtTheCap() throws Exception {
-        simulator.always(Reply.json(401, UNAUTHORIZED));
+        simulator.modelsAlways(Reply.json(401, UNAUTHORIZED));
         probe = start(provider("sim", simulator.baseUrl(), Timeouts.DEFAULT));
 
         disable("sim");
@@ -140,18 +140,18 @@ class KeyProbeTest {
     void aProbeThatTimesOutCountsAsFailedAndTheChainGoesOn() throws Exception {
         Timeouts quick = new Timeouts(Duration.ofSeconds(1), Duration.ofMillis(200), Duration.ofSeconds(1),
                 Duration.ofSeconds(1), Duration.ofSeconds(2));
-        simulator.then(Reply.json(200, MODELS).after(Duration.ofSeconds(2))).always(Reply.json(200, MODELS));
+        simulator.models(Reply.json(200, MODELS).after(Duration.ofSeconds(2))).modelsAlways(Reply.json(200, MODELS));
         probe = start(provider("sim", simulator.baseUrl(), quick));
 
         disable("sim");
 
         assertThat(await(Duration.ofSeconds(5), () -> state.disabledReason("sim").isEmpty())).as("re-enabled").isTrue();
-        assertThat(simulator.requestCount()).isEqualTo(2);
+        assertThat(simulator.modelsRequestCount()).isEqualTo(2);
     }
 
     @Test
     void aProviderDisabledAgainAfterItsKeyWorkedIsProbedAgain() throws Exception {
-        simulator.always(Reply.json(200, MODELS));
+        simulator.modelsAlways(Reply.json(200, MODELS));
         probe = start(provider("sim", simulator.baseUrl(), Timeouts.DEFAULT));
 
         disable("sim");
@@ -159,19 +159,19 @@ class KeyProbeTest {
         disable("sim");
         assertThat(await(Duration.ofSeconds(3), () -> state.disabledReason("sim").isEmpty())).isTrue();
 
-        assertThat(simulator.requestCount()).isEqualTo(2);
+        assertThat(simulator.modelsRequestCount()).isEqualTo(2);
     }
 
     @Test
     void aProviderEnabledByOtherMeansEndsItsChainWithoutProbing() throws Exception {
-        simulator.always(Reply.json(401, UNAUTHORIZED));
+        simulator.modelsAlways(Reply.json(401, UNAUTHORIZED));
         probe = start(provider("sim", simulator.baseUrl(), Timeouts.DEFAULT));
 
         disable("sim");
         state.enable("sim"); // e.g. an operator, or a new key in the configuration
 
         assertThat(await(Duration.ofSeconds(2), () -> !probe.probing("sim"))).isTrue();
-        assertThat(simulator.requestCount()).isZero();
+        assertThat(simulator.modelsRequestCount()).isZero();
     }
 
     @Test
@@ -234,7 +234,7 @@ class KeyProbeTest {
         Arrivals(ProviderSimulator simulator) {
             watcher = new Thread(() -> {
                 while (!stopped) {
-                    int count = simulator.requestCount();
+                    int count = simulator.modelsRequestCount();
                     synchronized (nanos) {
                         while (nanos.size() < count) {
                             nanos.add(System.nanoTime());
