@@ -43,7 +43,7 @@ public final class ClassifyFailure implements Processor {
         } else {
             LOG.debug("{}: {}", step, reason, failure);
         }
-        waterfall.record(new Outcome.Failed(reason), true);
+        waterfall.record(new Outcome.Failed(reason), reason.requestSent());
     }
 
     /** The first cause in the chain that says what happened. */

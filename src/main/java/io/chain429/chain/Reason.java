@@ -51,6 +51,9 @@ public record Reason(String code, String detail) {
     /** Waiting longer on the same step will not help: the next step is tried at once, whatever the chain's retries. */
     private static final Set<String> TIMEOUTS = Set.of(CONNECT_TIMEOUT, FIRST_BYTE_TIMEOUT, FIRST_TOKEN_TIMEOUT, IDLE_TIMEOUT, TOTAL_TIMEOUT);
 
+    /** The connection never carried the request: the provider cannot have seen it. */
+    private static final Set<String> NOT_SENT = Set.of(CONNECT_REFUSED, DNS_FAILED, CONNECT_TIMEOUT, TLS_FAILED);
+
     public static final Reason ANSWERED = new Reason(OK, null);
 
     public Reason {
@@ -64,6 +67,11 @@ public record Reason(String code, String detail) {
     /** {@code http_503}: an HTTP status that says nothing more specific. */
     public static Reason http(int status, String detail) {
         return new Reason("http_" + status, detail);
+    }
+
+    /** False when the attempt failed before its request could reach the provider (no connection was made). */
+    public boolean requestSent() {
+        return !NOT_SENT.contains(code);
     }
 
     public boolean isTimeout() {

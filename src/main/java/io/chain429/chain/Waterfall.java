@@ -166,7 +166,7 @@ public final class Waterfall {
 
     public void record(Outcome outcome, boolean sent) {
         if (!sent) {
-            triesOnStep = Integer.MAX_VALUE; // a skipped step is not retried
+            triesOnStep = Integer.MAX_VALUE; // a skipped step is not retried, nor one no connection could be made to
         }
         attempts.add(new Attempt(currentStep(), outcome, sent));
     }

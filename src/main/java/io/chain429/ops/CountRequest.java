@@ -69,7 +69,7 @@ public final class CountRequest implements Processor {
                 counter("chain429.cooldowns", "cooldowns entered, by reason", "provider", attempt.step().providerId(), "reason", reason)
                         .increment();
             }
-            if (attempt.sent() && attempt.outcome().isProviderFailure()) {
+            if (attempt.outcome().isProviderFailure()) {
                 attemptFailed(attempt.step().providerId(), attempt.outcome().reason());
             }
         }

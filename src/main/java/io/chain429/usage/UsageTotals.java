@@ -65,7 +65,7 @@ public final class UsageTotals {
         long completion = request.completionTokens() == null ? 0 : request.completionTokens();
         add(chains, request.chain(), today, new Counts(1, request.failed() ? 1 : 0, prompt, completion));
         for (RequestRecord.Try attempt : request.attempts()) {
-            if (attempt.sent()) {
+            if (attempt.sent() || attempt.outcome().equals("failed")) { // a refused connection is the provider's error too
                 boolean served = attempt.answered(); // only the last attempt can have answered
                 boolean error = (!served && !attempt.clientGone()) || request.streamError() != null;
                 add(providers, attempt.providerId(), today, new Counts(1, error ? 1 : 0,

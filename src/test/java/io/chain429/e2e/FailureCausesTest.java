@@ -81,6 +81,7 @@ class FailureCausesTest {
         assertThat(attempt.path("outcome").asText()).isEqualTo("failed");
         assertThat(attempt.path("reason").asText()).isEqualTo("connect_refused");
         assertThat(attempt.path("detail").asText()).contains("refused the connection").doesNotContain(String.valueOf(closedPort));
+        assertThat(attempt.path("sent").asBoolean()).as("no connection, so no request left").isFalse();
         assertThat(lastRequest().path("attempts").get(1).path("reason").asText()).isEqualTo("ok");
         assertThat(lastRequest().path("attempts").get(1).has("detail")).as("an answer needs no explaining").isFalse();
 
@@ -109,6 +110,7 @@ class FailureCausesTest {
         JsonNode attempt = lastRequest().path("attempts").get(0);
         assertThat(attempt.path("reason").asText()).isEqualTo("dns_failed");
         assertThat(attempt.path("detail").asText()).contains("could not be resolved");
+        assertThat(attempt.path("sent").asBoolean()).isFalse();
     }
 
     @Test
@@ -187,6 +189,27 @@ class FailureCausesTest {
         assertThat(gateway.chat("solo").statusCode()).as("the step still serves").isEqualTo(200);
         String metrics = gateway.getManagement("/metrics").body();
         assertThat(metrics).contains("outcome=\"client_gone\"").doesNotContain("chain429_attempt_failures_total{provider=\"first\"");
+    }
+
+    @Test
+    void aFlakyProviderThatFailsOneRequestInThreeKeepsItsCircuitClosed() throws Exception {
+        Reply ok = Reply.json(200, first.completion("model-a"));
+        Reply broken = Reply.json(503, "{\"error\":{\"message\":\"overloaded\"}}");
+        for (int i = 0; i < 10; i++) {
+            first.then(ok, ok, broken);
+        }
+        boot(first.baseUrl(), "", chains("duo", "first/model-a, second/model-b"));
+
+        for (int i = 0; i < 30; i++) {
+            assertThat(gateway.chat("duo").statusCode()).isEqualTo(200);
+        }
+
+        assertThat(first.requestCount()).as("never skipped: 10 failures, but a third of its attempts").isEqualTo(30);
+        assertThat(second.requestCount()).as("each failure waterfalled").isEqualTo(10);
+        assertThat(provider(json(gateway.get("/v1/ratelimits")), "first").path("circuits").get(0).path("state").asText())
+                .isEqualTo("closed");
+        assertThat(gateway.getManagement("/metrics").body())
+                .contains("chain429_attempt_failures_total{provider=\"first\",reason=\"http_503\"} 10.0");
     }
 
     @Test
