@@ -28,6 +28,7 @@ import io.chain429.config.ClientConfig;
 import io.chain429.config.ConfigException;
 import io.chain429.config.ConfigLoader;
 import io.chain429.config.GatewayConfig;
+import io.chain429.config.ListenAddress;
 import io.chain429.config.ProviderConfig;
 import io.chain429.config.RuntimeSettings;
 import io.chain429.config.Secret;
@@ -85,6 +86,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.camel.CamelContext;
+import org.apache.camel.StartupListener;
 import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.Main;
 import org.apache.camel.main.MainListenerSupport;
@@ -267,8 +269,10 @@ public final class Gateway {
                     } else {
                         support.getCamelContext().addService(stateFile); // writes the latest state when Camel stops
                     }
-                    ManagementServer management = new ManagementServer(
+                    ListenAddress managementAddress = new ListenAddress(
                             settings.environment().getOrDefault("CHAIN429_MANAGEMENT_HOST", "127.0.0.1"), settings.managementPort(),
+                            "CHAIN429_MANAGEMENT_HOST", "CHAIN429_MANAGEMENT_PORT");
+                    ManagementServer management = new ManagementServer(managementAddress.host(), managementAddress.port(),
                             new GatewayHealth(gate, openStreams, providers, state, backendHealth, breakers), metrics,
                             ConsoleCredentials.fromEnvironment(settings.environment()));
                     support.getCamelContext().getRegistry().bind("managementServer", management);
@@ -279,7 +283,10 @@ public final class Gateway {
                     runWith(support.getCamelContext(), usageMBean::start, usageMBean::close);
                     metrics.gauge("chain429.open.streams", openStreams, OpenStreams::count);
                     runWith(support.getCamelContext(), providerMBeans::start, providerMBeans::close);
-                    runWith(support.getCamelContext(), management::start, management::stop);
+                    // opens once every route has started: a port that cannot be bound then stops start-up with one line,
+                    // where a service that fails to start gets a stack trace
+                    onceStarted(support.getCamelContext(), () -> managementAddress.open(management::start));
+                    runWith(support.getCamelContext(), () -> { }, management::stop);
                     CamelContext camel = support.getCamelContext();
                     watch(camel, new LiveReload(settings.gatewayConfigFile(), settings.configDir().resolve("application.properties"),
                             settings.routesDir(), reloadValidator,
@@ -314,6 +321,21 @@ public final class Gateway {
             @Override
             protected void doStop() throws Exception {
                 stop.run();
+            }
+        });
+    }
+
+    /** Something done once Camel has started every route, before start-up ends: a failure stops start-up (and Camel). */
+    private static void onceStarted(CamelContext camel, LifecycleStep step) throws Exception {
+        camel.addStartupListener(new StartupListener() {
+            @Override
+            public void onCamelContextStarted(CamelContext context, boolean alreadyStarted) {
+                // the routes' consumers have not started yet
+            }
+
+            @Override
+            public void onCamelContextFullyStarted(CamelContext context, boolean alreadyStarted) throws Exception {
+                step.run();
             }
         });
     }
