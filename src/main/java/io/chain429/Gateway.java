@@ -1,5 +1,6 @@
 package io.chain429;
 
+import io.chain429.api.ApiHttpServerFactory;
 import io.chain429.api.EventLoopHttpEngine;
 import io.chain429.api.ListModels;
 import io.chain429.api.ListRateLimits;
@@ -214,9 +215,12 @@ public final class Gateway {
         tls.ifPresent(certificate -> main.addOverrideProperty("camel.server.useGlobalSslContextParameters", "true"));
 
         main.bind("vertx", vertx);
+        // the API port opens once every route has started, and a port that cannot be bound stops start-up (ApiHttpServer)
+        main.bind("apiHttpServerFactory", new ApiHttpServerFactory(new ListenAddress(settings.host(), settings.port(),
+                "CHAIN429_HOST", "CHAIN429_PORT")));
         // Requests start on their connection's event loop (see EventLoopHttpEngine), unless a step before the provider
         // call may block (Redis: a round trip per check) or the request threads are all taken (then they queue).
-        main.bind("platform-http-engine", new EventLoopHttpEngine(() -> redis.isEmpty()
+        main.bind("platform-http-engine", new EventLoopHttpEngine(settings.port(), () -> redis.isEmpty()
                 && main.getCamelContext().getInflightRepository().size() < settings.maxConcurrentRequests()));
         Executor requestThreads = task -> vertx.executeBlocking(() -> {
             task.run();
@@ -283,8 +287,8 @@ public final class Gateway {
                     runWith(support.getCamelContext(), usageMBean::start, usageMBean::close);
                     metrics.gauge("chain429.open.streams", openStreams, OpenStreams::count);
                     runWith(support.getCamelContext(), providerMBeans::start, providerMBeans::close);
-                    // opens once every route has started: a port that cannot be bound then stops start-up with one line,
-                    // where a service that fails to start gets a stack trace
+                    // opens with the API port, once every route has started (just before it, see ApiHttpServer): a port
+                    // that cannot be bound then stops start-up with one line, where a failing service gets a stack trace
                     onceStarted(support.getCamelContext(), () -> managementAddress.open(management::start));
                     runWith(support.getCamelContext(), () -> { }, management::stop);
                     CamelContext camel = support.getCamelContext();
