@@ -1,5 +1,6 @@
 package io.chain429;
 
+import io.chain429.api.ApiHttpServerFactory;
 import io.chain429.api.EventLoopHttpEngine;
 import io.chain429.api.ListModels;
 import io.chain429.api.ListRateLimits;
@@ -28,6 +29,7 @@ import io.chain429.config.ClientConfig;
 import io.chain429.config.ConfigException;
 import io.chain429.config.ConfigLoader;
 import io.chain429.config.GatewayConfig;
+import io.chain429.config.ListenAddress;
 import io.chain429.config.ProviderConfig;
 import io.chain429.config.RuntimeSettings;
 import io.chain429.config.Secret;
@@ -86,6 +88,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.camel.CamelContext;
+import org.apache.camel.StartupListener;
 import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.Main;
 import org.apache.camel.main.MainListenerSupport;
@@ -216,9 +219,12 @@ public final class Gateway {
         tls.ifPresent(certificate -> main.addOverrideProperty("camel.server.useGlobalSslContextParameters", "true"));
 
         main.bind("vertx", vertx);
+        // the API port opens once every route has started, and a port that cannot be bound stops start-up (ApiHttpServer)
+        main.bind("apiHttpServerFactory", new ApiHttpServerFactory(new ListenAddress(settings.host(), settings.port(),
+                "CHAIN429_HOST", "CHAIN429_PORT")));
         // Requests start on their connection's event loop (see EventLoopHttpEngine), unless a step before the provider
         // call may block (Redis: a round trip per check) or the request threads are all taken (then they queue).
-        main.bind("platform-http-engine", new EventLoopHttpEngine(() -> redis.isEmpty()
+        main.bind("platform-http-engine", new EventLoopHttpEngine(settings.port(), () -> redis.isEmpty()
                 && main.getCamelContext().getInflightRepository().size() < settings.maxConcurrentRequests()));
         Executor requestThreads = task -> vertx.executeBlocking(() -> {
             task.run();
@@ -278,8 +284,10 @@ public final class Gateway {
                     } else {
                         support.getCamelContext().addService(stateFile); // writes the latest state when Camel stops
                     }
-                    ManagementServer management = new ManagementServer(
+                    ListenAddress managementAddress = new ListenAddress(
                             settings.environment().getOrDefault("CHAIN429_MANAGEMENT_HOST", "127.0.0.1"), settings.managementPort(),
+                            "CHAIN429_MANAGEMENT_HOST", "CHAIN429_MANAGEMENT_PORT");
+                    ManagementServer management = new ManagementServer(managementAddress.host(), managementAddress.port(),
                             new GatewayHealth(gate, openStreams, providers, state, backendHealth, breakers), metrics,
                             ConsoleCredentials.fromEnvironment(settings.environment()));
                     support.getCamelContext().getRegistry().bind("managementServer", management);
@@ -290,7 +298,10 @@ public final class Gateway {
                     runWith(support.getCamelContext(), usageMBean::start, usageMBean::close);
                     metrics.gauge("chain429.open.streams", openStreams, OpenStreams::count);
                     runWith(support.getCamelContext(), providerMBeans::start, providerMBeans::close);
-                    runWith(support.getCamelContext(), management::start, management::stop);
+                    // opens with the API port, once every route has started (just before it, see ApiHttpServer): a port
+                    // that cannot be bound then stops start-up with one line, where a failing service gets a stack trace
+                    onceStarted(support.getCamelContext(), () -> managementAddress.open(management::start));
+                    runWith(support.getCamelContext(), () -> { }, management::stop);
                     CamelContext camel = support.getCamelContext();
                     watch(camel, new LiveReload(settings.gatewayConfigFile(), settings.configDir().resolve("application.properties"),
                             settings.routesDir(), reloadValidator,
@@ -326,6 +337,21 @@ public final class Gateway {
             @Override
             protected void doStop() throws Exception {
                 stop.run();
+            }
+        });
+    }
+
+    /** Something done once Camel has started every route, before start-up ends: a failure stops start-up (and Camel). */
+    private static void onceStarted(CamelContext camel, LifecycleStep step) throws Exception {
+        camel.addStartupListener(new StartupListener() {
+            @Override
+            public void onCamelContextStarted(CamelContext context, boolean alreadyStarted) {
+                // the routes' consumers have not started yet
+            }
+
+            @Override
+            public void onCamelContextFullyStarted(CamelContext context, boolean alreadyStarted) throws Exception {
+                step.run();
             }
         });
     }

@@ -31,10 +31,22 @@ import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
  */
 public final class EventLoopHttpEngine extends VertxPlatformHttpEngine {
 
+    private final int port;
     private final BooleanSupplier startOnEventLoop;
 
-    public EventLoopHttpEngine(BooleanSupplier startOnEventLoop) {
+    /** @param port the API port as configured ({@code CHAIN429_PORT}): its router's name */
+    public EventLoopHttpEngine(int port, BooleanSupplier startOnEventLoop) {
+        this.port = port;
         this.startOnEventLoop = startOnEventLoop;
+    }
+
+    /**
+     * The configured port, not the listening one that Camel's engine asks the server for: the routes' consumers are
+     * made before the port opens ({@link ApiHttpServer}), and their router is named after the configured port.
+     */
+    @Override
+    public int getServerPort() {
+        return port;
     }
 
     @Override

@@ -180,7 +180,7 @@ class PackagedJarIT {
         return logs.get(process);
     }
 
-    /** Waits until 429chain answers 200 here: its port opens a moment before its routes are in place. */
+    /** Waits until 429chain answers 200 here: its port opens once its routes are in place, after the JVM has started. */
     private static HttpResponse<String> waitForAnswer(HttpClient http, HttpRequest request) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (true) {
