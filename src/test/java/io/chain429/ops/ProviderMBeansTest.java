@@ -270,6 +270,24 @@ class ProviderMBeansTest {
     }
 
     @Test
+    void closeCircuitsPutsEveryRestingStepOfTheProviderBackAtOnce() throws Exception {
+        StepBreakers breakers = new StepBreakers(Circuit.DEFAULT, Duration.ofMinutes(5), Clock.systemUTC(), null);
+        start(new ProviderMBeans(registry, state, keyProbe, breakers, server, NO_BACKGROUND_REFRESH));
+        ObjectName fast = ProviderMBeans.providerName("fast");
+        Step stepA = new Step("fast", "model-a");
+        for (int i = 0; i < 5; i++) {
+            breakers.failed(stepA, Reason.of(Reason.CONNECT_REFUSED, "refused"));
+        }
+        assertThat(server.getAttribute(fast, "Status")).isEqualTo("circuit open");
+
+        assertThat(server.invoke(fast, "closeCircuits", new Object[0], new String[0])).isEqualTo("closed the circuit of fast/model-a");
+
+        assertThat(server.getAttribute(fast, "Status")).isEqualTo("available");
+        assertThat(breakers.tryAcquire(stepA)).isTrue();
+        assertThat(server.invoke(fast, "closeCircuits", new Object[0], new String[0])).isEqualTo("no circuit open");
+    }
+
+    @Test
     void disabledWinsOverCoolingWhichWinsOverAnOpenCircuit() throws Exception {
         StepBreakers breakers = new StepBreakers(Circuit.DEFAULT, Duration.ofMinutes(5), Clock.systemUTC(), null);
         Step stepA = new Step("fast", "model-a");
