@@ -11,6 +11,7 @@ import java.net.UnknownHostException;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpTimeoutException;
 import java.nio.channels.ClosedChannelException;
+import java.util.Locale;
 import javax.net.ssl.SSLException;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
@@ -85,6 +86,6 @@ public final class ClassifyFailure implements Processor {
 
     /** Netty reports a peer's reset as a plain IOException whose message is the OS's: "Connection reset by peer". */
     private static boolean isReset(Throwable cause) {
-        return cause instanceof IOException && cause.getMessage() != null && cause.getMessage().toLowerCase(java.util.Locale.ROOT).contains("connection reset");
+        return cause instanceof IOException && cause.getMessage() != null && cause.getMessage().toLowerCase(Locale.ROOT).contains("connection reset");
     }
 }

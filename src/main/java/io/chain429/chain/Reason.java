@@ -9,7 +9,7 @@ import java.util.Set;
  * The detail is written by 429chain itself, never copied from an exception or an upstream body, so it holds no key,
  * URL or message text and may be shown anywhere, the client's error message included.
  *
- * <p>The codes are listed in the README's troubleshooting section; a new one goes there too.
+ * <p>The codes are listed in {@code docs/failures.md}; a new one goes there too.
  */
 public record Reason(String code, String detail) {
 
