@@ -469,11 +469,10 @@ public final class Benchmark {
         }
 
         /**
-         * Closes the load client's connections to 429chain and 429chain's pooled connections to the simulator, then
-         * has 429chain collect its garbage: what is left in its heap is what it keeps for good. -1 when unavailable.
+         * Closes 429chain's pooled connections to the simulator (the load client's own closed at the end of each phase),
+         * then has 429chain collect its garbage: what is left in its heap is what it keeps for good. -1 when unavailable.
          */
         private long liveHeapWithoutConnections() throws InterruptedException {
-            client.closeConnections();
             simulator.closeAllConnections();
             Thread.sleep(1000);
             return gateway.fullGc() ? PerfCounters.heap(perf.read())[0] : -1;
