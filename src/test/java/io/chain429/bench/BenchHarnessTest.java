@@ -2,6 +2,7 @@ package io.chain429.bench;
 
 import static io.chain429.e2e.RunningGateway.chains;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.chain429.bench.LoadClient.Check;
@@ -16,8 +17,8 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * Keeps the benchmark's own parts honest: the simulator, the SSE reader, the percentiles, the counters, and its
- * phases' abrupt end.
+ * Keeps the benchmark's own parts honest: the simulator, the SSE reader, the percentiles, the counters, and its two
+ * rules: a phase ends with requests in flight, and a run with any failed request fails.
  */
 class BenchHarnessTest {
 
@@ -117,8 +118,33 @@ class BenchHarnessTest {
 
             LoadClient.JsonResult next = client.closedLoop(port, chat, 16, 0, 200, Check.OK_200);
 
+            FailedRequests failed = new FailedRequests();
+            failed.note("ended", ended);
+            failed.note("next", next);
             assertThat(next.errors.count()).as("failures: %s", next.errors).isZero();
             assertThat(next.answered.get()).isGreaterThanOrEqualTo(16);
+            assertThat(failed.report()).startsWith("**0 failed requests**");
+            failed.assertNone();
+        }
+    }
+
+    @Test
+    void aRunWhereTheGatewayAnswersAnErrorIsReportedAsFailed() throws Exception {
+        try (FastSimulator simulator = new FastSimulator(1);
+             RunningGateway gateway = RunningGateway.start(fastProvider(simulator), chains("refused", "limited/x"), Map.of());
+             LoadClient client = new LoadClient(1, 8)) {
+            int port = gateway.uri("/").getPort();
+            Buffer chat = Buffer.buffer("{\"model\":\"refused\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+
+            LoadClient.JsonResult run = client.closedLoop(port, chat, 2, 0, 100, Check.OK_200);
+
+            FailedRequests failed = new FailedRequests();
+            failed.note("latency c=2 through slice 1", run);
+            assertThat(failed.total()).isPositive().isEqualTo(run.errors.count());
+            assertThatThrownBy(failed::assertNone).isInstanceOf(AssertionError.class)
+                    .hasMessageContaining("failed requests** in 1 phase(s)")
+                    .hasMessageContaining("this run FAILED")
+                    .hasMessageContaining("- latency c=2 through slice 1: " + run.errors.count() + " (e.g. HTTP 503 (all_providers_failed: No step");
         }
     }
 

@@ -226,7 +226,7 @@ final class LoadClient implements AutoCloseable {
                     request.end(body).onSuccess(written -> phase.written(t0));
                     return request.response();
                 })
-                .compose(response -> response.body().map(b -> response))
+                .compose(response -> response.body().map(b -> new Answer(response, b)))
                 .onComplete(done -> {
                     long t1 = System.nanoTime();
                     if (!over.compareAndSet(false, true)) {
@@ -244,10 +244,10 @@ final class LoadClient implements AutoCloseable {
                         }
                     } else {
                         result.answered.incrementAndGet();
-                        HttpClientResponse response = done.result();
+                        HttpClientResponse response = done.result().response();
                         String problem = check.problem(response.statusCode(), response.headers());
                         if (problem != null) {
-                            result.errors.add(problem);
+                            result.errors.add(problem + ErrorBody.summary(response.statusCode(), done.result().body()));
                         } else {
                             if (recorded) {
                                 result.latency.add(t1 - t0);
@@ -263,6 +263,9 @@ final class LoadClient implements AutoCloseable {
                     }
                     nextJson(phase, port, body, check, result, from, to, stopped);
                 });
+    }
+
+    private record Answer(HttpClientResponse response, Buffer body) {
     }
 
     /**
@@ -438,7 +441,8 @@ final class LoadClient implements AutoCloseable {
         sent.onSuccess(response -> {
             String problem = check.problem(response.statusCode(), response.headers());
             if (problem != null) {
-                response.body().onComplete(ignored -> end.accept(problem, false));
+                response.body().onComplete(read -> end.accept(problem + ErrorBody.summary(response.statusCode(),
+                        read.succeeded() ? read.result() : null), false));
                 return;
             }
             reader.headersSeen = true;
