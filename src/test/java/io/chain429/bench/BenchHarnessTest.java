@@ -1,15 +1,25 @@
 package io.chain429.bench;
 
+import static io.chain429.e2e.RunningGateway.chains;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
+import io.chain429.bench.LoadClient.Check;
+import io.chain429.e2e.RunningGateway;
 import io.vertx.core.buffer.Buffer;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** Keeps the benchmark's own parts honest: the simulator, the SSE reader, the percentiles, the counters. */
+/**
+ * Keeps the benchmark's own parts honest: the simulator, the SSE reader, the percentiles, the counters, and its two
+ * rules: a phase ends with requests in flight, and a run with any failed request fails.
+ */
 class BenchHarnessTest {
 
     private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
@@ -87,5 +97,76 @@ class BenchHarnessTest {
         long[] heap = PerfCounters.heap(counters);
         assertThat(heap[0]).isPositive();
         assertThat(heap[1]).isPositive();
+    }
+
+    @Test
+    void aPhaseThatEndsWithRequestsInFlightLeavesTheGatewayServingTheNextPhase() throws Exception {
+        try (FastSimulator simulator = new FastSimulator(1);
+             RunningGateway gateway = RunningGateway.start(fastProvider(simulator), chains("slow", "fast/wait-500"), Map.of());
+             LoadClient client = new LoadClient(1, 64)) {
+            int port = gateway.uri("/").getPort();
+            Buffer chat = Buffer.buffer("{\"model\":\"slow\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+
+            // answers in 500 ms, 200 ms of sending: each client's first request is measured, its second is left in flight
+            LoadClient.JsonResult ended = client.closedLoop(port, chat, 16, 0, 200, Check.OK_200);
+
+            assertThat(ended.errors.count()).as("failures: %s", ended.errors).isZero();
+            assertThat(ended.answered.get()).isPositive();
+            assertThat(ended.abandoned.get()).as("requests left in flight: enough to open the step's circuit, were they failures")
+                    .isGreaterThanOrEqualTo(10);
+            await().atMost(Duration.ofSeconds(30)).until(() -> requestsCounted(gateway, "client_gone") == ended.abandoned.get());
+
+            LoadClient.JsonResult next = client.closedLoop(port, chat, 16, 0, 200, Check.OK_200);
+
+            FailedRequests failed = new FailedRequests();
+            failed.note("ended", ended);
+            failed.note("next", next);
+            assertThat(next.errors.count()).as("failures: %s", next.errors).isZero();
+            assertThat(next.answered.get()).isGreaterThanOrEqualTo(16);
+            assertThat(failed.report()).startsWith("**0 failed requests**");
+            failed.assertNone();
+        }
+    }
+
+    @Test
+    void aRunWhereTheGatewayAnswersAnErrorIsReportedAsFailed() throws Exception {
+        try (FastSimulator simulator = new FastSimulator(1);
+             RunningGateway gateway = RunningGateway.start(fastProvider(simulator), chains("refused", "limited/x"), Map.of());
+             LoadClient client = new LoadClient(1, 8)) {
+            int port = gateway.uri("/").getPort();
+            Buffer chat = Buffer.buffer("{\"model\":\"refused\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+
+            LoadClient.JsonResult run = client.closedLoop(port, chat, 2, 0, 100, Check.OK_200);
+
+            FailedRequests failed = new FailedRequests();
+            failed.note("latency c=2 through slice 1", run);
+            assertThat(failed.total()).isPositive().isEqualTo(run.errors.count());
+            assertThatThrownBy(failed::assertNone).isInstanceOf(AssertionError.class)
+                    .hasMessageContaining("failed requests** in 1 phase(s)")
+                    .hasMessageContaining("this run FAILED")
+                    .hasMessageContaining("- latency c=2 through slice 1: " + run.errors.count() + " (e.g. HTTP 503 (all_providers_failed: No step");
+        }
+    }
+
+    /** Provider {@code fast} (the simulator) and {@code limited} (its always-429 path). */
+    private static String fastProvider(FastSimulator simulator) {
+        return """
+                version: 1
+                providers:
+                  - id: fast
+                    type: openai-compatible
+                    baseUrl: %s
+                  - id: limited
+                    type: openai-compatible
+                    baseUrl: %s
+                """.formatted(simulator.baseUrl(), simulator.limitedBaseUrl());
+    }
+
+    /** Requests 429chain has counted with this outcome (its {@code chain429_requests_total} metric). */
+    private static long requestsCounted(RunningGateway gateway, String outcome) {
+        return gateway.getManagement("/metrics").body().lines()
+                .filter(line -> line.startsWith("chain429_requests_total{") && line.contains("outcome=\"" + outcome + "\""))
+                .mapToLong(line -> (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+                .sum();
     }
 }

@@ -76,6 +76,7 @@ public final class Benchmark {
     private final int maxConcurrentRequests = streams + 100;
 
     private final StringBuilder report = new StringBuilder();
+    private final FailedRequests failedRequests = new FailedRequests();
     private final List<String[]> summary = new ArrayList<>();
     private int missed;
     private final long started = System.nanoTime();
@@ -86,6 +87,9 @@ public final class Benchmark {
         int status;
         try {
             status = new Benchmark().run();
+        } catch (AssertionError e) {
+            System.err.println("benchmark FAILED: " + e.getMessage());
+            status = 1;
         } catch (Exception e) {
             System.err.println("benchmark failed: " + e);
             e.printStackTrace();
@@ -147,6 +151,7 @@ public final class Benchmark {
             System.out.println("written to " + out.resolve("results.md"));
             deleteQuietly(work);
         }
+        failedRequests.assertNone();
         return 0;
     }
 
@@ -268,33 +273,48 @@ public final class Benchmark {
             // requests, and a short warm-up measured the JIT compiler (a third of the CPU) instead of 429chain.
             progress("warming up (JIT of both JVMs, connection pools)...");
             for (int i = 0; i < warmUpRounds; i++) {
-                client.closedLoop(through, chat("direct", false), 16, 0, 1500, Check.OK_200);
-                client.closedLoop(direct, chat("y", false), 16, 0, 500, Check.OK_200);
-                client.closedLoop(through, chat("hop", false), 16, 0, 500, Check.OK_200);
-                client.closedLoopStreams(through, chat("stream20", true), 16, 0, 500, SHORT_EVENTS, Check.OK_200);
-                client.closedLoopStreams(direct, chat(shortStreamModel(), true), 16, 0, 300, SHORT_EVENTS, Check.OK_200);
+                String round = "warm-up round " + (i + 1) + ", ";
+                failedRequests.note(round + "through direct", client.closedLoop(through, chat("direct", false), 16, 0, 1500, Check.OK_200));
+                failedRequests.note(round + "direct", client.closedLoop(direct, chat("y", false), 16, 0, 500, Check.OK_200));
+                failedRequests.note(round + "through hop", client.closedLoop(through, chat("hop", false), 16, 0, 500, Check.OK_200));
+                failedRequests.note(round + "through stream20", client.closedLoopStreams(through, chat("stream20", true), 16, 0, 500,
+                        SHORT_EVENTS, Check.OK_200));
+                failedRequests.note(round + "direct stream", client.closedLoopStreams(direct, chat(shortStreamModel(), true), 16, 0, 300,
+                        SHORT_EVENTS, Check.OK_200));
                 // A 20-event stream takes 100 ms, so the rounds above start only a few hundred streams: too few for C2
                 // to compile what runs once per stream start (opening the upstream stream, the commit). Many one-event
                 // streams do, so the time-to-first-token figures are those of compiled code, as in a server running
                 // for a while, not of the interpreter and C1.
-                client.closedLoopStreams(through, chat("quick", true), 16, 0, 1500, 1, Check.OK_200);
-                client.closedLoopStreams(direct, chat(QUICK_STREAM_MODEL, true), 16, 0, 300, 1, Check.OK_200);
+                failedRequests.note(round + "through quick", client.closedLoopStreams(through, chat("quick", true), 16, 0, 1500, 1,
+                        Check.OK_200));
+                failedRequests.note(round + "direct quick", client.closedLoopStreams(direct, chat(QUICK_STREAM_MODEL, true), 16, 0, 300, 1,
+                        Check.OK_200));
             }
         }
 
-        /** Alternating slices D T, T D, D T, ...: each side gets the same load, and drift falls on both. */
-        private <R> void alternate(Supplier<R> first, Supplier<R> second, java.util.function.Consumer<R> intoFirst,
-                                   java.util.function.Consumer<R> intoSecond) {
+        /**
+         * Alternating slices D T, T D, D T, ...: each side gets the same load, and drift falls on both. Each slice is a
+         * phase of its own ({@code what}, side, slice number) for the failed requests.
+         */
+        private <R extends LoadClient.Tally> void alternate(String what, String firstSide, Supplier<R> first, String secondSide,
+                                                            Supplier<R> second, java.util.function.Consumer<R> intoFirst,
+                                                            java.util.function.Consumer<R> intoSecond) {
             for (int s = 0; s < slices; s++) {
+                String slice = " slice " + (s + 1);
                 if (s % 2 == 0) {
-                    intoFirst.accept(first.get());
-                    intoSecond.accept(second.get());
+                    intoFirst.accept(noted(what + " " + firstSide + slice, first.get()));
+                    intoSecond.accept(noted(what + " " + secondSide + slice, second.get()));
                 } else {
-                    intoSecond.accept(second.get());
-                    intoFirst.accept(first.get());
+                    intoSecond.accept(noted(what + " " + secondSide + slice, second.get()));
+                    intoFirst.accept(noted(what + " " + firstSide + slice, first.get()));
                 }
                 alive();
             }
+        }
+
+        private <R extends LoadClient.Tally> R noted(String phase, R result) {
+            failedRequests.note(phase, result);
+            return result;
         }
 
         private void alive() {
@@ -320,8 +340,8 @@ public final class Benchmark {
                 JsonResult d = new JsonResult();
                 JsonResult t = new JsonResult();
                 CpuMeter.Snapshot before = cpu.snapshot(true);
-                alternate(() -> client.closedLoop(direct, chat("y", false), c, settleMillis, sliceMillis, Check.OK_200),
-                        () -> client.closedLoop(through, chat("direct", false), c, settleMillis, sliceMillis, servedBy("fast/y", "1")),
+                alternate("latency c=" + c, "direct", () -> client.closedLoop(direct, chat("y", false), c, settleMillis, sliceMillis, Check.OK_200),
+                        "through", () -> client.closedLoop(through, chat("direct", false), c, settleMillis, sliceMillis, servedBy("fast/y", "1")),
                         d::merge, t::merge);
                 CpuMeter.Usage used = cpu.since(before, true);
                 othersShares.add(used.othersShare());
@@ -395,9 +415,9 @@ public final class Benchmark {
                 // one stream at a time makes ten streams a second: longer slices, for enough of them
                 long slice = c == 1 ? 5 * sliceMillis : sliceMillis;
                 CpuMeter.Snapshot before = cpu.snapshot(true);
-                alternate(() -> client.closedLoopStreams(direct, chat(shortStreamModel(), true), c, settleMillis, slice,
+                alternate("streaming c=" + c, "direct", () -> client.closedLoopStreams(direct, chat(shortStreamModel(), true), c, settleMillis, slice,
                                 SHORT_EVENTS, Check.OK_200),
-                        () -> client.closedLoopStreams(through, chat("stream20", true), c, settleMillis, slice,
+                        "through", () -> client.closedLoopStreams(through, chat("stream20", true), c, settleMillis, slice,
                                 SHORT_EVENTS, servedBy("fast/" + shortStreamModel(), "1")),
                         d::merge, t::merge);
                 CpuMeter.Usage used = cpu.since(before, true);
@@ -443,8 +463,9 @@ public final class Benchmark {
                 JsonResult d = new JsonResult();
                 JsonResult h = new JsonResult();
                 CpuMeter.Snapshot before = cpu.snapshot(false);
-                alternate(() -> client.closedLoop(through, chat("direct", false), c, settleMillis, sliceMillis, servedBy("fast/y", "1")),
-                        () -> client.closedLoop(through, chat("hop", false), c, settleMillis, sliceMillis, servedBy("fast/y", "2")),
+                alternate("hop c=" + c, "chain direct", () -> client.closedLoop(through, chat("direct", false), c, settleMillis, sliceMillis,
+                                servedBy("fast/y", "1")),
+                        "chain hop", () -> client.closedLoop(through, chat("hop", false), c, settleMillis, sliceMillis, servedBy("fast/y", "2")),
                         d::merge, h::merge);
                 CpuMeter.Usage used = cpu.since(before, false);
                 othersShares.add(used.othersShare());
@@ -469,11 +490,10 @@ public final class Benchmark {
         }
 
         /**
-         * Closes the load client's connections to 429chain and 429chain's pooled connections to the simulator, then
-         * has 429chain collect its garbage: what is left in its heap is what it keeps for good. -1 when unavailable.
+         * Closes 429chain's pooled connections to the simulator (the load client's own closed at the end of each phase),
+         * then has 429chain collect its garbage: what is left in its heap is what it keeps for good. -1 when unavailable.
          */
         private long liveHeapWithoutConnections() throws InterruptedException {
-            client.closeConnections();
             simulator.closeAllConnections();
             Thread.sleep(1000);
             return gateway.fullGc() ? PerfCounters.heap(perf.read())[0] : -1;
@@ -533,6 +553,7 @@ public final class Benchmark {
                     long[] heap = PerfCounters.heap(perf.read());
                     heapCommitted[round] = heap[1];
                     totalErrors += held.errors.count();
+                    failedRequests.note("memory round " + (round + 1), held);
                     worstOpen = Math.min(worstOpen, held.maxOpen.get());
                     line(String.format(Locale.ROOT, "| %d | %,d | %s | %,d | %s | %s / %s | %s / %s | %s | %s | %s / %s | %d | %.1f | %s |", round + 1,
                             held.maxOpen.get(), Double.isNaN(held.secondsToAllOpen()) ? "never" : String.format(Locale.ROOT, "%.1f", held.secondsToAllOpen()),
@@ -653,6 +674,10 @@ public final class Benchmark {
     }
 
     private void footer(GatewayProcess gateway) {
+        line("## Failed requests");
+        line("");
+        line(failedRequests.report());
+        line("");
         line("## Summary against the targets");
         line("");
         line("| | measured | target | |");

@@ -21,7 +21,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code ProviderSimulator} is thread-per-connection and byte-exact, which is right for tests and wrong for load).
  *
  * <ul>
- *   <li>{@code POST /v1/chat/completions} without {@code "stream": true}: a small completion, at once.</li>
+ *   <li>{@code POST /v1/chat/completions} without {@code "stream": true}: a small completion, at once; for a model
+ *       named {@code wait-<ms>}, that long after the request (a client can then leave before its answer).</li>
  *   <li>the same with {@code "stream": true}: Server-Sent Events; a model named {@code sse-<events>-<intervalMs>}
  *       gets that many content chunks that far apart (the first with the headers, at once; each stamped with the
  *       time it was written), then
@@ -140,13 +141,22 @@ public final class FastSimulator implements AutoCloseable {
             }
             if (streamRequested(text)) {
                 stream(request.response(), model);
+            } else if (model.startsWith("wait-")) {
+                String answer = completion(model);
+                vertx.setTimer(Long.parseLong(model.substring(5)), id -> {
+                    if (!request.response().closed()) {
+                        complete(request.response(), answer);
+                    }
+                });
             } else {
-                completions.incrementAndGet();
-                request.response()
-                        .putHeader("Content-Type", "application/json")
-                        .end(completion(model));
+                complete(request.response(), completion(model));
             }
         });
+    }
+
+    private void complete(HttpServerResponse response, String completion) {
+        completions.incrementAndGet();
+        response.putHeader("Content-Type", "application/json").end(completion);
     }
 
     static String completion(String model) {

@@ -23,7 +23,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * The benchmark's load generator: a non-blocking Vert.x HTTP/1.1 client with keep-alive connections, driving
  * closed loops (each of {@code concurrency} virtual clients sends its next request as soon as its previous answer is
- * complete) and holding many streams open at once.
+ * complete) and holding many streams open at once. Each run has connections of its own, and a closed loop ends
+ * abruptly ({@link AbruptEnd}).
  */
 final class LoadClient implements AutoCloseable {
 
@@ -33,12 +34,10 @@ final class LoadClient implements AutoCloseable {
 
     private final Vertx vertx;
     private final int maxConnectionsPerServer;
-    private volatile HttpClient http;
 
     LoadClient(int eventLoops, int maxConnectionsPerServer) {
         this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(eventLoops).setWorkerPoolSize(1));
         this.maxConnectionsPerServer = maxConnectionsPerServer;
-        this.http = newClient();
     }
 
     private HttpClient newClient() {
@@ -46,17 +45,6 @@ final class LoadClient implements AutoCloseable {
                 new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true).setPipelining(false)
                         .setKeepAliveTimeout(600).setConnectTimeout(10_000),
                 new PoolOptions().setHttp1MaxSize(maxConnectionsPerServer).setMaxWaitQueueSize(-1));
-    }
-
-    /** Closes every pooled keep-alive connection (call between measurements only). */
-    void closeConnections() {
-        HttpClient old = http;
-        http = newClient();
-        try {
-            old.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            // closing anyway
-        }
     }
 
     /** Checks an answer: null when it is as expected, else what is wrong with it. */
@@ -105,22 +93,34 @@ final class LoadClient implements AutoCloseable {
         }
     }
 
+    /** What became of a run's requests: answered, failed, or left in flight when it ended. */
+    abstract static class Tally {
+        /** Requests that failed, whenever in the run: a wrong status or answer, a stream cut short, no answer. */
+        final Errors errors = new Errors();
+        /** Every answer received (failures included), in the window or not. */
+        final AtomicLong answered = new AtomicLong();
+        /** Requests in flight when the run's connections were closed: the client left, nothing failed. */
+        final AtomicLong abandoned = new AtomicLong();
+
+        void mergeTally(Tally other) {
+            errors.addAll(other.errors);
+            answered.addAndGet(other.answered.get());
+            abandoned.addAndGet(other.abandoned.get());
+        }
+    }
+
     /** Whole-body requests: latencies of those started in the window, completions that ended in it. */
-    static final class JsonResult {
+    static final class JsonResult extends Tally {
         final Samples latency = new Samples();
         /** 429chain's own {@code X-429chain-Overhead-Ms}, when present. */
         final Samples selfReportedOverhead = new Samples();
-        final Errors errors = new Errors();
         final AtomicLong completedInWindow = new AtomicLong();
-        /** Every answer received, in the window or not. */
-        final AtomicLong answered = new AtomicLong();
         double windowSeconds;
 
         void merge(JsonResult other) {
-            answered.addAndGet(other.answered.get());
+            mergeTally(other);
             latency.addAll(other.latency);
             selfReportedOverhead.addAll(other.selfReportedOverhead);
-            errors.addAll(other.errors);
             completedInWindow.addAndGet(other.completedInWindow.get());
             windowSeconds += other.windowSeconds;
         }
@@ -131,37 +131,32 @@ final class LoadClient implements AutoCloseable {
     }
 
     /** Streamed requests: time to the first content event, gaps between content events, whole-stream time. */
-    static final class StreamResult {
+    static final class StreamResult extends Tally {
         final Samples timeToFirstToken = new Samples();
         final Samples interEventGap = new Samples();
         /** From the simulator writing an event to the client reading it. */
         final Samples eventDelivery = new Samples();
         final Samples wholeStream = new Samples();
-        final Errors errors = new Errors();
         final AtomicLong completedInWindow = new AtomicLong();
-        /** Every stream ended, in the window or not. */
-        final AtomicLong answered = new AtomicLong();
         double windowSeconds;
 
         void merge(StreamResult other) {
-            answered.addAndGet(other.answered.get());
+            mergeTally(other);
             timeToFirstToken.addAll(other.timeToFirstToken);
             interEventGap.addAll(other.interEventGap);
             eventDelivery.addAll(other.eventDelivery);
             wholeStream.addAll(other.wholeStream);
-            errors.addAll(other.errors);
             completedInWindow.addAndGet(other.completedInWindow.get());
             windowSeconds += other.windowSeconds;
         }
     }
 
     /** Many streams opened together and held to their end. */
-    static final class HoldResult {
+    static final class HoldResult extends Tally {
         final int requested;
         final AtomicInteger open = new AtomicInteger();
         final AtomicInteger maxOpen = new AtomicInteger();
         final AtomicInteger completeStreams = new AtomicInteger();
-        final Errors errors = new Errors();
         final Samples timeToFirstToken = new Samples();
         final Samples interEventGap = new Samples();
         final Samples eventDelivery = new Samples();
@@ -187,60 +182,72 @@ final class LoadClient implements AutoCloseable {
                 .putHeader("Content-Type", "application/json").setConnectTimeout(20_000).setIdleTimeout(60_000);
     }
 
-    /** Runs a closed loop of whole-body requests; blocks until every virtual client has stopped. */
+    /**
+     * Runs a closed loop of whole-body requests, then ends it abruptly; blocks until every virtual client has stopped.
+     * Requests sent in the {@code measureMillis} after {@code settleMillis} are measured; every request is checked.
+     */
     JsonResult closedLoop(int port, Buffer body, int concurrency, long settleMillis, long measureMillis, Check check) {
         JsonResult result = new JsonResult();
         long start = System.nanoTime();
         long from = start + TimeUnit.MILLISECONDS.toNanos(settleMillis);
         long to = from + TimeUnit.MILLISECONDS.toNanos(measureMillis);
         result.windowSeconds = measureMillis / 1000.0;
+        AbruptEnd phase = new AbruptEnd(newClient(), to);
         CountDownLatch stopped = new CountDownLatch(concurrency);
         for (int i = 0; i < concurrency; i++) {
             // each virtual client starts on a Vert.x context: started from a plain thread, a few never got an answer
-            vertx.runOnContext(v -> nextJson(port, body, check, result, from, to, stopped));
+            vertx.runOnContext(v -> nextJson(phase, port, body, check, result, from, to, stopped));
         }
         if (!awaitLatch(stopped, measureMillis + settleMillis + 2 * ANSWER_TIMEOUT_MILLIS)) {
             result.errors.add(stopped.getCount() + " client(s) still waiting for an answer long after the end");
         }
+        phase.close();
         return result;
     }
 
-    private void nextJson(int port, Buffer body, Check check, JsonResult result, long from, long to, CountDownLatch stopped) {
-        long t0 = System.nanoTime();
-        if (t0 >= to) {
+    private void nextJson(AbruptEnd phase, int port, Buffer body, Check check, JsonResult result, long from, long to,
+                          CountDownLatch stopped) {
+        if (phase.over()) {
             stopped.countDown();
             return;
         }
+        long t0 = phase.sending();
         // a safety net: an answer that never comes is an error, and this virtual client goes on
         AtomicBoolean over = new AtomicBoolean();
         long watchdog = vertx.setTimer(ANSWER_TIMEOUT_MILLIS, id -> {
             if (over.compareAndSet(false, true)) {
+                phase.answered(t0);
                 result.errors.add("no answer within " + ANSWER_TIMEOUT_MILLIS + " ms");
-                nextJson(port, body, check, result, from, to, stopped);
+                nextJson(phase, port, body, check, result, from, to, stopped);
             }
         });
-        http.request(post(port))
-                .compose(request -> request.send(body))
-                .compose(response -> response.body().map(b -> response))
+        phase.http().request(post(port))
+                .compose(request -> {
+                    request.end(body).onSuccess(written -> phase.written(t0));
+                    return request.response();
+                })
+                .compose(response -> response.body().map(b -> new Answer(response, b)))
                 .onComplete(done -> {
                     long t1 = System.nanoTime();
                     if (!over.compareAndSet(false, true)) {
                         return;
                     }
                     vertx.cancelTimer(watchdog);
-                    result.answered.incrementAndGet();
-                    boolean recorded = t0 >= from;
+                    phase.answered(t0);
+                    boolean recorded = t0 >= from && t0 < to;
                     if (done.failed()) {
-                        if (recorded) {
+                        if (phase.over()) {
+                            result.abandoned.incrementAndGet();
+                        } else {
+                            result.answered.incrementAndGet();
                             result.errors.add(String.valueOf(done.cause()));
                         }
                     } else {
-                        HttpClientResponse response = done.result();
+                        result.answered.incrementAndGet();
+                        HttpClientResponse response = done.result().response();
                         String problem = check.problem(response.statusCode(), response.headers());
                         if (problem != null) {
-                            if (recorded) {
-                                result.errors.add(problem);
-                            }
+                            result.errors.add(problem + ErrorBody.summary(response.statusCode(), done.result().body()));
                         } else {
                             if (recorded) {
                                 result.latency.add(t1 - t0);
@@ -254,11 +261,17 @@ final class LoadClient implements AutoCloseable {
                             }
                         }
                     }
-                    nextJson(port, body, check, result, from, to, stopped);
+                    nextJson(phase, port, body, check, result, from, to, stopped);
                 });
     }
 
-    /** Runs a closed loop of streamed requests, each expected to bring {@code expectedEvents} content events. */
+    private record Answer(HttpClientResponse response, Buffer body) {
+    }
+
+    /**
+     * Runs a closed loop of streamed requests, each expected to bring {@code expectedEvents} content events, then ends
+     * it abruptly, like {@link #closedLoop}.
+     */
     StreamResult closedLoopStreams(int port, Buffer body, int concurrency, long settleMillis, long measureMillis,
                                    int expectedEvents, Check check) {
         StreamResult result = new StreamResult();
@@ -266,47 +279,53 @@ final class LoadClient implements AutoCloseable {
         long from = start + TimeUnit.MILLISECONDS.toNanos(settleMillis);
         long to = from + TimeUnit.MILLISECONDS.toNanos(measureMillis);
         result.windowSeconds = measureMillis / 1000.0;
+        AbruptEnd phase = new AbruptEnd(newClient(), to);
         CountDownLatch stopped = new CountDownLatch(concurrency);
         for (int i = 0; i < concurrency; i++) {
-            vertx.runOnContext(v -> nextStream(port, body, expectedEvents, check, result, from, to, stopped));
+            vertx.runOnContext(v -> nextStream(phase, port, body, expectedEvents, check, result, from, to, stopped));
         }
         if (!awaitLatch(stopped, measureMillis + settleMillis + 2 * ANSWER_TIMEOUT_MILLIS)) {
             result.errors.add(stopped.getCount() + " client(s) still waiting for a stream long after the end");
         }
+        phase.close();
         return result;
     }
 
-    private void nextStream(int port, Buffer body, int expectedEvents, Check check, StreamResult result, long from, long to,
-                            CountDownLatch stopped) {
-        long t0 = System.nanoTime();
-        if (t0 >= to) {
+    private void nextStream(AbruptEnd phase, int port, Buffer body, int expectedEvents, Check check, StreamResult result,
+                            long from, long to, CountDownLatch stopped) {
+        if (phase.over()) {
             stopped.countDown();
             return;
         }
-        boolean recorded = t0 >= from;
-        openStream(port, body, expectedEvents, ANSWER_TIMEOUT_MILLIS, check, new StreamListener() {
+        long t0 = phase.sending();
+        boolean recorded = t0 >= from && t0 < to;
+        openStream(phase, t0, port, body, expectedEvents, ANSWER_TIMEOUT_MILLIS, check, new StreamListener() {
             @Override
             public void headers() {
+            }
+
+            @Override
+            public void left() {
+                result.abandoned.incrementAndGet();
+                nextStream(phase, port, body, expectedEvents, check, result, from, to, stopped);
             }
 
             @Override
             public void ended(SseReader reader, String problem) {
                 long t1 = System.nanoTime();
                 result.answered.incrementAndGet();
-                if (recorded) {
-                    if (problem != null) {
-                        result.errors.add(problem);
-                    } else {
-                        result.timeToFirstToken.add(reader.firstContentNanos - t0);
-                        result.wholeStream.add(t1 - t0);
-                        reader.gaps.forEach(result.interEventGap::add);
-                        reader.deliveries.forEach(result.eventDelivery::add);
-                    }
+                if (problem != null) {
+                    result.errors.add(problem);
+                } else if (recorded) {
+                    result.timeToFirstToken.add(reader.firstContentNanos - t0);
+                    result.wholeStream.add(t1 - t0);
+                    reader.gaps.forEach(result.interEventGap::add);
+                    reader.deliveries.forEach(result.eventDelivery::add);
                 }
                 if (problem == null && t1 >= from && t1 < to) {
                     result.completedInWindow.incrementAndGet();
                 }
-                nextStream(port, body, expectedEvents, check, result, from, to, stopped);
+                nextStream(phase, port, body, expectedEvents, check, result, from, to, stopped);
             }
         });
     }
@@ -314,27 +333,31 @@ final class LoadClient implements AutoCloseable {
     /**
      * Opens {@code count} streams in batches of {@code batch} every {@code pauseMillis} (so the accept queues are
      * not flooded), then waits until every one of them has ended or {@code timeoutMillis} passed. {@code whenAllOpen}
-     * runs (on an event loop) the moment all of them are open at once.
+     * runs (on an event loop) the moment all of them are open at once. Every stream is read to its end (what is
+     * measured is them all open together), so this run has no abrupt end: its connections close once they are idle.
      */
     HoldResult hold(int port, Buffer body, int count, int expectedEvents, int batch, long pauseMillis, long timeoutMillis,
                     Check check, Runnable whenAllOpen) {
         HoldResult result = new HoldResult(count, whenAllOpen);
+        AbruptEnd phase = new AbruptEnd(newClient(), Long.MAX_VALUE);
         for (int opened = 0; opened < count; opened += batch) {
             for (int i = opened; i < Math.min(count, opened + batch); i++) {
                 // requests start on a Vert.x context: started from a plain thread, a few never got an answer
-                vertx.runOnContext(v -> holdOne(result, port, body, expectedEvents, timeoutMillis, check));
+                vertx.runOnContext(v -> holdOne(phase, result, port, body, expectedEvents, timeoutMillis, check));
             }
             sleep(pauseMillis);
         }
         if (!awaitLatch(result.ended, timeoutMillis + 10_000)) {
             result.errors.add(result.ended.getCount() + " stream(s) had not ended after " + timeoutMillis + " ms");
         }
+        phase.close();
         return result;
     }
 
-    private void holdOne(HoldResult result, int port, Buffer body, int expectedEvents, long timeoutMillis, Check check) {
-        long t0 = System.nanoTime();
-        openStream(port, body, expectedEvents, timeoutMillis, check, new StreamListener() {
+    private void holdOne(AbruptEnd phase, HoldResult result, int port, Buffer body, int expectedEvents, long timeoutMillis,
+                         Check check) {
+        long t0 = phase.sending();
+        openStream(phase, t0, port, body, expectedEvents, timeoutMillis, check, new StreamListener() {
             @Override
             public void headers() {
                 int now = result.open.incrementAndGet();
@@ -346,10 +369,17 @@ final class LoadClient implements AutoCloseable {
             }
 
             @Override
+            public void left() {
+                result.abandoned.incrementAndGet();
+                result.ended.countDown();
+            }
+
+            @Override
             public void ended(SseReader reader, String problem) {
                 if (reader.headersSeen) {
                     result.open.decrementAndGet();
                 }
+                result.answered.incrementAndGet();
                 if (problem != null) {
                     result.errors.add(problem);
                 } else {
@@ -367,20 +397,31 @@ final class LoadClient implements AutoCloseable {
         /** A 200 with the expected headers arrived. */
         void headers();
 
+        /** The stream was cut short by the end of its run: the client left it (see {@link AbruptEnd}). */
+        void left();
+
         /** The stream ended; problem is null when it was whole (every event, then [DONE]). */
         void ended(SseReader reader, String problem);
     }
 
-    private void openStream(int port, Buffer body, int expectedEvents, long timeoutMillis, Check check, StreamListener listener) {
+    private void openStream(AbruptEnd phase, long sentNanos, int port, Buffer body, int expectedEvents, long timeoutMillis,
+                            Check check, StreamListener listener) {
         SseReader reader = new SseReader();
         long[] watchdogs = {-1};
         AtomicInteger finished = new AtomicInteger();
-        java.util.function.Consumer<String> end = problem -> {
+        // cut: no whole answer came (no response, or a body that stopped early); a whole one is judged as it is
+        java.util.function.BiConsumer<String, Boolean> end = (problem, cut) -> {
             if (finished.compareAndSet(0, 1)) {
                 vertx.cancelTimer(watchdogs[0]);
+                phase.answered(sentNanos);
                 String verdict = problem;
                 if (verdict == null && !reader.done) {
                     verdict = "stream ended without data: [DONE]";
+                    cut = true;
+                }
+                if (cut && phase.over()) {
+                    listener.left();
+                    return;
                 }
                 if (verdict == null && reader.contentEvents != expectedEvents) {
                     verdict = "stream brought " + reader.contentEvents + " content events, expected " + expectedEvents;
@@ -391,20 +432,24 @@ final class LoadClient implements AutoCloseable {
                 listener.ended(reader, verdict);
             }
         };
-        watchdogs[0] = vertx.setTimer(timeoutMillis, id -> end.accept("stream not finished within " + timeoutMillis + " ms"));
-        Future<HttpClientResponse> sent = http.request(post(port)).compose(request -> request.send(body));
-        sent.onFailure(e -> end.accept(String.valueOf(e)));
+        watchdogs[0] = vertx.setTimer(timeoutMillis, id -> end.accept("stream not finished within " + timeoutMillis + " ms", false));
+        Future<HttpClientResponse> sent = phase.http().request(post(port)).compose(request -> {
+            request.end(body).onSuccess(written -> phase.written(sentNanos));
+            return request.response();
+        });
+        sent.onFailure(e -> end.accept(String.valueOf(e), true));
         sent.onSuccess(response -> {
             String problem = check.problem(response.statusCode(), response.headers());
             if (problem != null) {
-                response.body().onComplete(ignored -> end.accept(problem));
+                response.body().onComplete(read -> end.accept(problem + ErrorBody.summary(response.statusCode(),
+                        read.succeeded() ? read.result() : null), false));
                 return;
             }
             reader.headersSeen = true;
             listener.headers();
             response.handler(buffer -> reader.feed(buffer, System.nanoTime()));
-            response.exceptionHandler(e -> end.accept(String.valueOf(e)));
-            response.endHandler(v -> end.accept(null));
+            response.exceptionHandler(e -> end.accept(String.valueOf(e), true));
+            response.endHandler(v -> end.accept(null, false));
         });
     }
 
@@ -485,7 +530,6 @@ final class LoadClient implements AutoCloseable {
 
     @Override
     public void close() {
-        http.close();
         vertx.close();
     }
 }
