@@ -11,6 +11,7 @@ import io.chain429.api.ShutdownGate;
 import io.chain429.api.WatchClient;
 import io.chain429.api.WriteApiError;
 import io.chain429.api.WriteCompletion;
+import io.chain429.chain.AdHocSteps;
 import io.chain429.chain.Availability;
 import io.chain429.chain.CallProvider;
 import io.chain429.chain.LeaveEventLoop;
@@ -41,6 +42,7 @@ import io.chain429.ratelimit.EmbeddedProviderState;
 import io.chain429.ratelimit.KeyCheck;
 import io.chain429.ratelimit.KeyProbe;
 import io.chain429.ratelimit.ProviderState;
+import io.chain429.ratelimit.QuotaKey;
 import io.chain429.ratelimit.RedisLink;
 import io.chain429.ratelimit.RedisProviderState;
 import io.chain429.ratelimit.RecordCooldown;
@@ -185,6 +187,13 @@ public final class Gateway {
         OpenStreams openStreams = new OpenStreams();
         PrometheusMeterRegistry metrics = ManagementServer.newRegistry();
         StepBreakers breakers = new StepBreakers(config.settings().circuit(), config.settings().circuitOpenFor(), Clock.systemUTC(), metrics);
+        // what is kept for provider/model steps clients name outside any chain is bounded: the least recently used is forgotten
+        AdHocSteps adHoc = new AdHocSteps(config.settings().adHocModelsPerProvider(), chainRegistry);
+        adHoc.onForget(breakers::forget);
+        adHoc.onForget(step -> providers.find(step.providerId())
+                .map(provider -> QuotaKey.of(provider.config(), step.model()))
+                .filter(key -> key.bucket().equals(step.model())) // a key of its own, not the account's or a group's
+                .ifPresent(state::forget));
         KeyProbe keyProbe = new KeyProbe(state, providers, probeAfter, Collections.max(List.of(probeAfter, KeyProbe.DEFAULT_MAX_DELAY)));
         // keys restored as disabled from disk are probed again; an operator's decision is kept as it is
         state.snapshot().disabled().stream()
@@ -237,7 +246,7 @@ public final class Gateway {
                 .orElseGet(() -> new EnforceClientLimits(Clock.systemUTC())));
         main.bind("parseChatRequest", new ParseChatRequest());
         main.bind("watchClient", new WatchClient());
-        main.bind("resolveChain", new ResolveChain(chainRegistry, providers));
+        main.bind("resolveChain", new ResolveChain(chainRegistry, providers, adHoc));
         main.bind("startWaterfall", new StartWaterfall(chainRegistry, providers));
         main.bind("waterfallRouter", new WaterfallRouter(state, availability, breakers));
         main.bind("streamingReply", new StreamingReply());

@@ -2,10 +2,12 @@ package io.chain429.chain;
 
 import java.util.Collection;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The chains declared in the routes folder, by name, and which of them is the default. Replaced as a whole (at a live
@@ -13,7 +15,7 @@ import java.util.Optional;
  */
 public final class ChainRegistry {
 
-    private record Chains(Map<String, ChainDefinition> byName, Optional<String> defaultChain) {
+    private record Chains(Map<String, ChainDefinition> byName, Optional<String> defaultChain, Set<Step> steps) {
     }
 
     private volatile Chains chains;
@@ -26,7 +28,9 @@ public final class ChainRegistry {
     public void replace(List<ChainDefinition> definitions, Optional<String> defaultChain) {
         Map<String, ChainDefinition> byName = new LinkedHashMap<>();
         definitions.forEach(chain -> byName.put(chain.name(), chain));
-        this.chains = new Chains(Collections.unmodifiableMap(byName), defaultChain);
+        Set<Step> steps = new HashSet<>();
+        definitions.forEach(chain -> steps.addAll(chain.steps()));
+        this.chains = new Chains(Collections.unmodifiableMap(byName), defaultChain, Set.copyOf(steps));
     }
 
     public Optional<ChainDefinition> find(String name) {
@@ -37,6 +41,11 @@ public final class ChainRegistry {
     public Optional<ChainDefinition> defaultChain() {
         Chains now = chains;
         return now.defaultChain().map(now.byName()::get);
+    }
+
+    /** Whether some chain lists this step. */
+    public boolean names(Step step) {
+        return chains.steps().contains(step);
     }
 
     public Collection<ChainDefinition> all() {

@@ -21,10 +21,12 @@ public final class ResolveChain implements Processor {
 
     private final ChainRegistry chains;
     private final ProviderRegistry providers;
+    private final AdHocSteps adHoc;
 
-    public ResolveChain(ChainRegistry chains, ProviderRegistry providers) {
+    public ResolveChain(ChainRegistry chains, ProviderRegistry providers, AdHocSteps adHoc) {
         this.chains = chains;
         this.providers = providers;
+        this.adHoc = adHoc;
     }
 
     @Override
@@ -38,6 +40,7 @@ public final class ResolveChain implements Processor {
         }
         Step step = model == null ? null : Step.parseOrNull(model);
         if (step != null && providers.find(step.providerId()).isPresent()) {
+            adHoc.used(step);
             exchange.setProperty(StartWaterfall.CHAIN, model);
             exchange.setProperty(StartWaterfall.STEPS, model);
             return;

@@ -5,14 +5,15 @@ import io.chain429.provider.ProviderRegistry;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 
 /**
  * Begins a request's waterfall from the steps its chain route declared ({@link #STEPS}, the template's
- * {@code steps} parameter) and the chain's policy. The parsed step list is cached per distinct text, so the hot path
- * parses nothing.
+ * {@code steps} parameter) and the chain's policy. A chain's parsed step list is cached, so the hot path parses
+ * nothing; a single step a client names is parsed each time (clients choose those names: a cache would grow with them).
  */
 public final class StartWaterfall implements Processor {
 
@@ -34,9 +35,10 @@ public final class StartWaterfall implements Processor {
         ChatRequest request = exchange.getProperty(ChatRequest.PROPERTY, ChatRequest.class);
         String chain = exchange.getProperty(CHAIN, String.class);
         // a single provider/model step is no chain: it gets the default policy
-        ChainPolicy policy = chains.find(chain).map(ChainDefinition::policy).orElse(ChainPolicy.DEFAULT);
-        exchange.setProperty(Waterfall.PROPERTY, new Waterfall(chain, parsed.computeIfAbsent(steps, StartWaterfall::parse), policy, request,
-                providers.snapshot()));
+        Optional<ChainDefinition> definition = chains.find(chain);
+        ChainPolicy policy = definition.map(ChainDefinition::policy).orElse(ChainPolicy.DEFAULT);
+        List<Step> parsedSteps = definition.isPresent() ? parsed.computeIfAbsent(steps, StartWaterfall::parse) : parse(steps);
+        exchange.setProperty(Waterfall.PROPERTY, new Waterfall(chain, parsedSteps, policy, request, providers.snapshot()));
     }
 
     /** Steps were validated at start-up (see ChainFiles), so every entry here is well formed. */

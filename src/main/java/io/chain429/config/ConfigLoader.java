@@ -27,7 +27,7 @@ import org.snakeyaml.engine.v2.nodes.SequenceNode;
 public final class ConfigLoader {
 
     private static final List<String> ROOT_FIELDS = List.of("version", "settings", "providers", "clients");
-    private static final List<String> SETTINGS_FIELDS = List.of("defaultChain", "cooldownDefault", "cooldownPaymentRequired", "circuitOpenFor", "circuitMinFailures", "circuitFailureRate", "circuitWindow", "keyProbeAfter", "keyCheckEvery", "clientLimits", "corsOrigins", "state", "redis");
+    private static final List<String> SETTINGS_FIELDS = List.of("defaultChain", "cooldownDefault", "cooldownPaymentRequired", "circuitOpenFor", "circuitMinFailures", "circuitFailureRate", "circuitWindow", "keyProbeAfter", "keyCheckEvery", "adHocModelsPerProvider", "clientLimits", "corsOrigins", "state", "redis");
     private static final List<String> PROVIDER_FIELDS =
             List.of("id", "type", "baseUrl", "apiKey", "quotaScope", "limits", "timeouts");
     private static final List<String> LIMIT_FIELDS = List.of("rpm", "rpd", "tpm", "tpd", "concurrency", "maxCompletionTokens");
@@ -108,7 +108,8 @@ public final class ConfigLoader {
                 new GatewayConfig.Circuit(
                         optional(fields, path, "circuitMinFailures", defaults.circuit().minFailures(), this::positiveInteger),
                         optional(fields, path, "circuitFailureRate", defaults.circuit().failureRatePercent(), this::percent),
-                        optional(fields, path, "circuitWindow", defaults.circuit().window(), this::positiveDuration)));
+                        optional(fields, path, "circuitWindow", defaults.circuit().window(), this::positiveDuration)),
+                optional(fields, path, "adHocModelsPerProvider", defaults.adHocModelsPerProvider(), this::positiveInteger));
     }
 
     /** {@code state: embedded|redis}; Redis needs {@code redis.url}, whose password comes from the environment. */

@@ -25,13 +25,16 @@ public record GatewayConfig(Settings settings, List<ProviderConfig> providers, L
      * @param keyCheckEvery           how often every provider's key is checked with its {@code GET /models} (also once
      *                                at start-up); zero turns the checks off
      * @param circuit                 when a step's circuit opens
+     * @param adHocModelsPerProvider  how many {@code provider/model} steps named directly by clients (outside any chain)
+     *                                are kept per provider; one more forgets the least recently used
      */
     public record Settings(Optional<String> defaultChain, Duration cooldownDefault, Duration cooldownPaymentRequired,
                            Duration circuitOpenFor, Duration keyProbeAfter, ClientConfig.ClientLimits clientLimits,
-                           List<String> corsOrigins, StateBackend stateBackend, Duration keyCheckEvery, Circuit circuit) {
+                           List<String> corsOrigins, StateBackend stateBackend, Duration keyCheckEvery, Circuit circuit,
+                           int adHocModelsPerProvider) {
         public static final Settings DEFAULT = new Settings(Optional.empty(), Duration.ofSeconds(60), Duration.ofMinutes(5),
                 Duration.ofSeconds(30), Duration.ofMinutes(1), ClientConfig.ClientLimits.NONE, List.of(), StateBackend.EMBEDDED,
-                Duration.ofHours(6), Circuit.DEFAULT);
+                Duration.ofHours(6), Circuit.DEFAULT, 50);
     }
 
     /**

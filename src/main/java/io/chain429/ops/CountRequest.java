@@ -1,5 +1,6 @@
 package io.chain429.ops;
 
+import io.chain429.chain.AdHocSteps;
 import io.chain429.chain.Attempt;
 import io.chain429.chain.Outcome;
 import io.chain429.chain.Outcome.ClientGone;
@@ -56,12 +57,13 @@ public final class CountRequest implements Processor {
         }
         List<Attempt> tried = waterfall.attempts();
         String servedBy = waterfall.answeredBy().map(Step::providerId).orElse("none");
-        counter("chain429.requests", "client requests by chain, serving provider and outcome",
-                "chain", waterfall.chainName(), "provider", servedBy, "outcome", outcome(waterfall)).increment();
+        String chain = AdHocSteps.chainLabel(waterfall.chainName());
+        counter("chain429.requests", "client requests by chain (groq/* for steps named outside chains), serving provider and outcome",
+                "chain", chain, "provider", servedBy, "outcome", outcome(waterfall)).increment();
         int sent = waterfall.sentCount();
         attempts.record(sent);
         if (sent > 1) {
-            counter("chain429.waterfall.hops", null, "chain", waterfall.chainName()).increment(sent - 1);
+            counter("chain429.waterfall.hops", null, "chain", chain).increment(sent - 1);
         }
         for (Attempt attempt : tried) {
             String reason = cooldownReason(attempt.outcome());

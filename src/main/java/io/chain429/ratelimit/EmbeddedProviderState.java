@@ -92,6 +92,13 @@ public final class EmbeddedProviderState implements ProviderState {
     }
 
     @Override
+    public void forget(QuotaKey key) {
+        usage.remove(key);
+        cooldowns.remove(key);
+        onChange.run(); // the state file drops it too
+    }
+
+    @Override
     public Optional<LastFailure> lastFailure(String providerId) {
         return Optional.ofNullable(lastFailures.get(providerId));
     }

@@ -9,7 +9,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
-import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -18,7 +17,9 @@ import java.util.OptionalLong;
 /**
  * The counts of one quota key: what its provider last reported per dimension (with this process's reservations
  * deducted since), the local rolling windows used where it reports nothing, in-flight requests and day totals.
- * Every method is synchronized: admission is a check-then-reserve that must not interleave.
+ * Its size does not grow with traffic: the windows are fixed time buckets ({@link RollingWindow}), made only for the
+ * limits that are configured, and nothing is kept of a request once it has ended. Every method is synchronized:
+ * admission is a check-then-reserve that must not interleave.
  */
 final class KeyUsage {
 
@@ -27,17 +28,15 @@ final class KeyUsage {
 
     private final QuotaKey key;
     private final Map<Dimension, LimitObservation> observed = new java.util.HashMap<>();
-    private final ArrayDeque<Instant> minuteRequests = new ArrayDeque<>();
-    private final ArrayDeque<Instant> dayRequests = new ArrayDeque<>();
-    private final ArrayDeque<Spent> minuteTokens = new ArrayDeque<>();
-    private final ArrayDeque<Spent> dayTokens = new ArrayDeque<>();
+    // null until a limit on them is configured: a key without limits counts nothing per window
+    private RollingWindow minuteRequests;
+    private RollingWindow dayRequests;
+    private RollingWindow minuteTokens;
+    private RollingWindow dayTokens;
     private int inFlight;
     private LocalDate day;
     private long requestsToday;
     private long tokensToday;
-
-    private record Spent(Instant at, long tokens) {
-    }
 
     KeyUsage(QuotaKey key) {
         this.key = key;
@@ -58,10 +57,11 @@ final class KeyUsage {
         }
         inFlight++;
         deductReserved(estimatedTokens);
-        minuteRequests.addLast(now);
-        dayRequests.addLast(now);
-        minuteTokens.addLast(new Spent(now, estimatedTokens));
-        dayTokens.addLast(new Spent(now, estimatedTokens));
+        countWindows(limits);
+        add(minuteRequests, now, 1);
+        add(dayRequests, now, 1);
+        add(minuteTokens, now, estimatedTokens);
+        add(dayTokens, now, estimatedTokens);
         rollDay(now);
         requestsToday++;
         return new Admitted(new Reservation(key, estimatedTokens));
@@ -87,8 +87,8 @@ final class KeyUsage {
         inFlight = Math.max(0, inFlight - 1);
         long correction = tokensUsed < 0 ? 0 : tokensUsed - reservation.estimatedTokens();
         if (correction != 0) {
-            minuteTokens.addLast(new Spent(now, correction));
-            dayTokens.addLast(new Spent(now, correction));
+            add(minuteTokens, now, correction);
+            add(dayTokens, now, correction);
         }
         rollDay(now);
         tokensToday += tokensUsed < 0 ? reservation.estimatedTokens() : tokensUsed;
@@ -129,22 +129,44 @@ final class KeyUsage {
 
     /** The configured limits, counted here, for the dimensions the provider does not report. */
     private Optional<Refused> localRefusal(Limits limits, long estimatedTokens, Instant now) {
-        prune(now);
-        if (limits.rpm() != null && !reports(Dimension.Unit.REQUESTS, Dimension.Window.MINUTE, now) && minuteRequests.size() >= limits.rpm()) {
-            return refuse(Limit.REQUESTS, "rpm " + limits.rpm() + " reached (counted locally)", minuteRequests.peekFirst().plus(MINUTE));
+        countWindows(limits);
+        if (limits.rpm() != null && !reports(Dimension.Unit.REQUESTS, Dimension.Window.MINUTE, now) && minuteRequests.sum(now) >= limits.rpm()) {
+            return refuse(Limit.REQUESTS, "rpm " + limits.rpm() + " reached (counted locally)", minuteRequests, now);
         }
-        if (limits.rpd() != null && !reports(Dimension.Unit.REQUESTS, Dimension.Window.DAY, now) && dayRequests.size() >= limits.rpd()) {
-            return refuse(Limit.REQUESTS, "rpd " + limits.rpd() + " reached (counted locally)", dayRequests.peekFirst().plus(DAY));
+        if (limits.rpd() != null && !reports(Dimension.Unit.REQUESTS, Dimension.Window.DAY, now) && dayRequests.sum(now) >= limits.rpd()) {
+            return refuse(Limit.REQUESTS, "rpd " + limits.rpd() + " reached (counted locally)", dayRequests, now);
         }
         if (limits.tpm() != null && !reports(Dimension.Unit.TOKENS, Dimension.Window.MINUTE, now)
-                && sum(minuteTokens) + estimatedTokens > limits.tpm() && !minuteTokens.isEmpty()) {
-            return refuse(Limit.TOKENS, "tpm " + limits.tpm() + " would be exceeded (counted locally)", minuteTokens.peekFirst().at().plus(MINUTE));
+                && minuteTokens.sum(now) + estimatedTokens > limits.tpm() && !minuteTokens.isEmpty(now)) {
+            return refuse(Limit.TOKENS, "tpm " + limits.tpm() + " would be exceeded (counted locally)", minuteTokens, now);
         }
         if (limits.tpd() != null && !reports(Dimension.Unit.TOKENS, Dimension.Window.DAY, now)
-                && sum(dayTokens) + estimatedTokens > limits.tpd() && !dayTokens.isEmpty()) {
-            return refuse(Limit.TOKENS, "tpd " + limits.tpd() + " would be exceeded (counted locally)", dayTokens.peekFirst().at().plus(DAY));
+                && dayTokens.sum(now) + estimatedTokens > limits.tpd() && !dayTokens.isEmpty(now)) {
+            return refuse(Limit.TOKENS, "tpd " + limits.tpd() + " would be exceeded (counted locally)", dayTokens, now);
         }
         return Optional.empty();
+    }
+
+    /** Starts counting a window the first time a limit on it is configured. */
+    private void countWindows(Limits limits) {
+        if (limits.rpm() != null && minuteRequests == null) {
+            minuteRequests = RollingWindow.minute();
+        }
+        if (limits.rpd() != null && dayRequests == null) {
+            dayRequests = RollingWindow.day();
+        }
+        if (limits.tpm() != null && minuteTokens == null) {
+            minuteTokens = RollingWindow.minute();
+        }
+        if (limits.tpd() != null && dayTokens == null) {
+            dayTokens = RollingWindow.day();
+        }
+    }
+
+    private static void add(RollingWindow window, Instant now, long amount) {
+        if (window != null) {
+            window.add(now, amount);
+        }
     }
 
     private boolean reports(Dimension.Unit unit, Dimension.Window window, Instant now) {
@@ -162,21 +184,6 @@ final class KeyUsage {
             long used = dimension.unit() == Dimension.Unit.REQUESTS ? 1 : estimatedTokens;
             return new LimitObservation(dimension, o.limit(), OptionalLong.of(Math.max(0, remaining.getAsLong() - used)), o.resetAt(), o.observedAt());
         });
-    }
-
-    private void prune(Instant now) {
-        while (!minuteRequests.isEmpty() && !minuteRequests.peekFirst().plus(MINUTE).isAfter(now)) {
-            minuteRequests.removeFirst();
-        }
-        while (!dayRequests.isEmpty() && !dayRequests.peekFirst().plus(DAY).isAfter(now)) {
-            dayRequests.removeFirst();
-        }
-        while (!minuteTokens.isEmpty() && !minuteTokens.peekFirst().at().plus(MINUTE).isAfter(now)) {
-            minuteTokens.removeFirst();
-        }
-        while (!dayTokens.isEmpty() && !dayTokens.peekFirst().at().plus(DAY).isAfter(now)) {
-            dayTokens.removeFirst();
-        }
     }
 
     private void rollDay(Instant now) {
@@ -207,15 +214,7 @@ final class KeyUsage {
         return LocalDate.ofInstant(now, ZoneOffset.UTC);
     }
 
-    private static long sum(ArrayDeque<Spent> spent) {
-        long total = 0;
-        for (Spent s : spent) {
-            total += s.tokens();
-        }
-        return total;
-    }
-
-    private static Optional<Refused> refuse(Limit limit, String reason, Instant until) {
-        return Optional.of(new Refused(limit, reason, Optional.of(until)));
+    private static Optional<Refused> refuse(Limit limit, String reason, RollingWindow window, Instant now) {
+        return Optional.of(new Refused(limit, reason, window.oldestLeavesAt(now)));
     }
 }

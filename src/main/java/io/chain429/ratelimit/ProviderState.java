@@ -49,6 +49,9 @@ public interface ProviderState {
     /** Releases a reservation's concurrency permit and counts the tokens the request really used (once). */
     void settle(Reservation reservation, long tokensUsed);
 
+    /** Drops what is known of a key (an ad-hoc step's, no longer kept): its counts, reports and cooldown. */
+    void forget(QuotaKey key);
+
     /** Everything, for the operator view and for persistence. */
     StateSnapshot snapshot();
 

@@ -123,6 +123,12 @@ public final class RedisProviderState implements ProviderState {
         view.recordFailure(step, reason);
     }
 
+    /** This replica's view only: what Redis shares expires by itself. */
+    @Override
+    public void forget(QuotaKey key) {
+        view.forget(key);
+    }
+
     @Override
     public Optional<LastFailure> lastFailure(String providerId) {
         return view.lastFailure(providerId);

@@ -147,6 +147,14 @@ public final class StepBreakers {
                 .map(Step::toString).sorted().toList();
     }
 
+    /** Drops a step's circuit and its gauge (an ad-hoc step no longer kept, see AdHocSteps). */
+    public void forget(Step step) {
+        StepCircuit circuit = circuits.remove(step);
+        if (circuit != null && metrics != null) {
+            metrics.find("chain429.circuit.open").tag("step", step.toString()).meters().forEach(metrics::remove);
+        }
+    }
+
     /** {@code "circuit open since …"}: the detail of an attempt skipped for it. */
     public String whyOpen(Step step) {
         return circuit(step).view().describe();

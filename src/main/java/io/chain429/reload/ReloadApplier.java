@@ -94,6 +94,10 @@ public final class ReloadApplier {
         fields.put("circuitOpenFor", Settings::circuitOpenFor);
         fields.put("keyProbeAfter", Settings::keyProbeAfter);
         fields.put("keyCheckEvery", Settings::keyCheckEvery);
+        fields.put("circuitMinFailures", settings -> settings.circuit().minFailures());
+        fields.put("circuitFailureRate", settings -> settings.circuit().failureRatePercent());
+        fields.put("circuitWindow", settings -> settings.circuit().window());
+        fields.put("adHocModelsPerProvider", Settings::adHocModelsPerProvider);
         fields.put("clientLimits", Settings::clientLimits);
         fields.put("corsOrigins", Settings::corsOrigins);
         List<String> changed = new ArrayList<>();

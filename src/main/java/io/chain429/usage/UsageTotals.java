@@ -1,5 +1,6 @@
 package io.chain429.usage;
 
+import io.chain429.chain.AdHocSteps;
 import java.time.Clock;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -63,7 +64,7 @@ public final class UsageTotals {
         LocalDate today = today();
         long prompt = request.promptTokens() == null ? 0 : request.promptTokens();
         long completion = request.completionTokens() == null ? 0 : request.completionTokens();
-        add(chains, request.chain(), today, new Counts(1, request.failed() ? 1 : 0, prompt, completion));
+        add(chains, AdHocSteps.chainLabel(request.chain()), today, new Counts(1, request.failed() ? 1 : 0, prompt, completion));
         for (RequestRecord.Try attempt : request.attempts()) {
             if (attempt.sent() || attempt.outcome().equals("failed")) { // a refused connection is the provider's error too
                 boolean served = attempt.answered(); // only the last attempt can have answered

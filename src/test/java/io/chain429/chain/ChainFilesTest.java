@@ -232,7 +232,7 @@ class ChainFilesTest {
     private static GatewayConfig config(Optional<String> defaultChain) {
         Settings d = Settings.DEFAULT;
         Settings settings = new Settings(defaultChain, d.cooldownDefault(), d.cooldownPaymentRequired(), d.circuitOpenFor(),
-                d.keyProbeAfter(), d.clientLimits(), d.corsOrigins(), d.stateBackend(), d.keyCheckEvery(), d.circuit());
+                d.keyProbeAfter(), d.clientLimits(), d.corsOrigins(), d.stateBackend(), d.keyCheckEvery(), d.circuit(), d.adHocModelsPerProvider());
         return new GatewayConfig(settings, List.of(
                 provider("groq", Optional.of("no apiKey configured")),
                 provider("openrouter", Optional.empty()),

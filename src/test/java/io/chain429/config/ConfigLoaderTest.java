@@ -70,7 +70,7 @@ class ConfigLoaderTest {
 
         assertThat(config.file()).isEqualTo(configFile().toString());
         assertThat(config.settings()).isEqualTo(new Settings(Optional.of("fast_1"), Duration.ofSeconds(90), Duration.ofHours(1), Duration.ofSeconds(30), Duration.ofMinutes(1),
-                ClientConfig.ClientLimits.NONE, List.of(), StateBackend.EMBEDDED, Duration.ofHours(6), GatewayConfig.Circuit.DEFAULT));
+                ClientConfig.ClientLimits.NONE, List.of(), StateBackend.EMBEDDED, Duration.ofHours(6), GatewayConfig.Circuit.DEFAULT, 50));
         assertThat(config.providers()).hasSize(2);
 
         ProviderConfig groq = config.providers().get(0);

@@ -79,7 +79,7 @@ class UsageTotalsTest {
     void clientChosenNamesBeyondTheLimitShareOneRow() {
         UsageTotals totals = new UsageTotals(clock);
         for (int i = 0; i < UsageTotals.MAX_NAMES + 50; i++) {
-            totals.add(new RequestRecord(now, "a/model-" + i, null, List.of(new RequestRecord.Try("a/model-" + i, "failed", "http_503", null, true)),
+            totals.add(new RequestRecord(now, "chain-" + i, null, List.of(new RequestRecord.Try("a/model-" + i, "failed", "http_503", null, true)),
                     503, false, null, null, null, 10, null, "anonymous"));
         }
 
@@ -88,6 +88,20 @@ class UsageTotalsTest {
         assertThat(chains.stream().mapToLong(row -> row.sinceStart().requests()).sum()).isEqualTo(UsageTotals.MAX_NAMES + 50);
         assertThat(chains).filteredOn(row -> row.name().equals(UsageTotals.OTHER)).singleElement()
                 .satisfies(row -> assertThat(row.sinceStart().requests()).isGreaterThanOrEqualTo(50));
+    }
+
+    @Test
+    void stepsClientsNameOutsideChainsShareTheirProvidersRow() {
+        UsageTotals totals = new UsageTotals(clock);
+        for (int i = 0; i < 20; i++) {
+            totals.add(new RequestRecord(now, "a/model-" + i, "a/model-" + i, List.of(new RequestRecord.Try("a/model-" + i, "success", "ok", null, true)),
+                    200, false, 1L, 1L, null, 10, null, "anonymous"));
+        }
+
+        assertThat(totals.chains()).singleElement().satisfies(row -> {
+            assertThat(row.name()).isEqualTo("a/*");
+            assertThat(row.sinceStart().requests()).isEqualTo(20);
+        });
     }
 
     @Test
