@@ -57,6 +57,7 @@ import io.chain429.reload.ReloadValidator;
 import io.chain429.ops.ConsoleCredentials;
 import io.chain429.ops.CountRequest;
 import io.chain429.ops.GatewayHealth;
+import io.chain429.ops.HealthSource;
 import io.chain429.ops.ManagementServer;
 import io.chain429.ops.ProviderMBeans;
 import io.chain429.ops.StateBackendMBean;
@@ -297,7 +298,9 @@ public final class Gateway {
                             settings.environment().getOrDefault("CHAIN429_MANAGEMENT_HOST", "127.0.0.1"), settings.managementPort(),
                             "CHAIN429_MANAGEMENT_HOST", "CHAIN429_MANAGEMENT_PORT");
                     ManagementServer management = new ManagementServer(managementAddress.host(), managementAddress.port(),
-                            new GatewayHealth(gate, openStreams, providers, state, backendHealth, breakers), metrics,
+                            new GatewayHealth(gate, openStreams, providers, state, backendHealth, breakers,
+                                    () -> new HealthSource.Persistence(redis.isPresent() ? null : stateFile.file().toString(),
+                                            redis.isPresent() ? null : stateFile.problem().orElse(null), usage.log().dropped())), metrics,
                             ConsoleCredentials.fromEnvironment(settings.environment()));
                     support.getCamelContext().getRegistry().bind("managementServer", management);
                     // request log, /v1/stats and the Usage MBean; the log is written until Camel stops (after the routes)

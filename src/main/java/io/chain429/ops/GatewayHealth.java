@@ -9,6 +9,7 @@ import io.chain429.ratelimit.StateSnapshot;
 import io.chain429.ratelimit.StepBreakers;
 import io.chain429.sse.OpenStreams;
 import java.util.Set;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 /** The gateway's side of {@code /health}: whether it accepts requests, its open streams, its providers' states. */
@@ -20,15 +21,23 @@ public final class GatewayHealth implements HealthSource {
     private final ProviderState state;
     private final StateBackendHealth backend;
     private final StepBreakers breakers;
+    private final Supplier<Persistence> persistence;
 
+    /** @param persistence the data folder's state: the state file's problem, if any, and the request log's lost lines */
     public GatewayHealth(ShutdownGate gate, OpenStreams openStreams, ProviderRegistry providers, ProviderState state,
-                         StateBackendHealth backend, StepBreakers breakers) {
+                         StateBackendHealth backend, StepBreakers breakers, Supplier<Persistence> persistence) {
         this.gate = gate;
         this.openStreams = openStreams;
         this.providers = providers;
         this.state = state;
         this.backend = backend;
         this.breakers = breakers;
+        this.persistence = persistence;
+    }
+
+    @Override
+    public Persistence persistence() {
+        return persistence.get();
     }
 
     @Override

@@ -71,6 +71,16 @@ final class HealthReport {
             body.putNull("providers");
         }
         try {
+            HealthSource.Persistence persistence = source.persistence();
+            if (persistence.stateFile() != null) {
+                body.putObject("state").put("file", persistence.stateFile()).put("writable", persistence.stateProblem() == null)
+                        .put("problem", persistence.stateProblem());
+            }
+            body.putObject("requestLog").put("droppedLines", persistence.droppedLogLines());
+        } catch (RuntimeException e) {
+            body.putNull("state");
+        }
+        try {
             io.chain429.ratelimit.StateBackendHealth backend = source.stateBackend();
             body.putObject("stateBackend").put("type", backend.type()).put("up", backend.up());
         } catch (RuntimeException e) {

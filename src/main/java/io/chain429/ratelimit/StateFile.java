@@ -28,7 +28,9 @@ import org.slf4j.LoggerFactory;
  * Keeps provider state across restarts in one JSON file under the data folder. Plain JSON rather than an embedded
  * database: the state is small (a few entries per provider), read once at start-up and rewritten whole, and an
  * operator can read or delete it. Writes are atomic (a temporary file moved over the old one), happen off the request
- * path at most once per {@link #DEBOUNCE_MILLIS} after a change, and once more at shutdown.
+ * path at most once per {@link #DEBOUNCE_MILLIS} after a change, and once more at shutdown. It is written once at
+ * start-up too, so that a data folder that cannot take it is reported then — once, with the reason — and not at the
+ * first change; {@link #problem()} says so while it lasts (for {@code /health}), and its recovery is logged.
  */
 public final class StateFile extends ServiceSupport {
 
@@ -39,6 +41,7 @@ public final class StateFile extends ServiceSupport {
     private final Path file;
     private final Supplier<StateSnapshot> source;
     private final AtomicBoolean pending = new AtomicBoolean();
+    private volatile String problem;
     private final ScheduledExecutorService writer = Executors.newSingleThreadScheduledExecutor(runnable -> {
         Thread thread = new Thread(runnable, "429chain-state-writer");
         thread.setDaemon(true);
@@ -77,6 +80,21 @@ public final class StateFile extends ServiceSupport {
         }
     }
 
+    public Path file() {
+        return file;
+    }
+
+    /** Why the state cannot be saved now; empty while it can. */
+    public Optional<String> problem() {
+        return Optional.ofNullable(problem);
+    }
+
+    /** Writes the state at start-up: a folder that cannot take it is reported now. */
+    @Override
+    protected void doStart() {
+        writeNow();
+    }
+
     /** Writes the current state at once, when Camel stops (graceful shutdown). */
     @Override
     protected void doStop() {
@@ -95,9 +113,42 @@ public final class StateFile extends ServiceSupport {
             } catch (AtomicMoveNotSupportedException e) {
                 Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING);
             }
+            if (problem != null) {
+                LOG.info("provider state is saved to {} again", file);
+                problem = null;
+            }
         } catch (IOException e) {
-            LOG.warn("cannot write provider state to {}: {}", file, e.getMessage());
+            failed(e);
         }
+    }
+
+    /** Reported once, when saving starts failing; {@code /health} shows it until it works again. */
+    private void failed(IOException e) {
+        Path temporary = file.resolveSibling(NAME + ".tmp");
+        try {
+            Files.deleteIfExists(temporary);
+        } catch (IOException ignored) {
+            // the folder refuses that too: the reason below says why
+        }
+        String why = why(e);
+        if (problem == null) {
+            LOG.warn("provider state cannot be saved to {}: {}. 429chain goes on serving, but cooldowns, disabled keys and"
+                    + " today's counts will not survive a restart. Fix the folder (CHAIN429_DATA_DIR), or point CHAIN429_DATA_DIR"
+                    + " at a writable one", file, why);
+        }
+        problem = why;
+    }
+
+    private String why(IOException e) {
+        if (Files.isDirectory(file)) {
+            return "a directory is in the file's place";
+        }
+        Path folder = file.getParent();
+        if (folder != null && Files.isDirectory(folder) && !Files.isWritable(folder)) {
+            return "the folder is not writable";
+        }
+        String message = e.getMessage() == null ? "" : ": " + e.getMessage().replace(String.valueOf(file.getParent()), "").trim();
+        return e.getClass().getSimpleName() + message;
     }
 
     static ObjectNode toJson(StateSnapshot snapshot) {
