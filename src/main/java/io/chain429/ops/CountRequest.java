@@ -84,7 +84,7 @@ public final class CountRequest implements Processor {
     }
 
     private void attemptFailed(String providerId, Reason reason) {
-        counter("chain429.attempt.failures", "attempts that failed, by provider and reason code (see the README)",
+        counter("chain429.attempt.failures", "attempts that failed, by provider and reason code (docs/failures.md)",
                 "provider", providerId, "reason", reason.code()).increment();
     }
 
