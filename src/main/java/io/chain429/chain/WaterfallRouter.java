@@ -41,12 +41,25 @@ public final class WaterfallRouter extends ExpressionAdapter {
     private final ProviderState state;
     private final Availability availability;
     private final StepBreakers breakers;
+    private final Pause pause;
     private final Map<String, Semaphore> waiting = new ConcurrentHashMap<>();
 
     public WaterfallRouter(ProviderState state, Availability availability, StepBreakers breakers) {
+        this(state, availability, breakers, WaterfallRouter::sleep);
+    }
+
+    /** @param pause how a wait passes: the thread sleeps, or (in tests) a clock moves on */
+    public WaterfallRouter(ProviderState state, Availability availability, StepBreakers breakers, Pause pause) {
         this.state = state;
         this.availability = availability;
         this.breakers = breakers;
+        this.pause = pause;
+    }
+
+    /** A wait for a reset: {@code retryWait}, {@code maxWait}. */
+    @FunctionalInterface
+    public interface Pause {
+        void pause(Duration duration) throws InterruptedException;
     }
 
     @Override
@@ -70,7 +83,7 @@ public final class WaterfallRouter extends ExpressionAdapter {
             if (mustLeaveEventLoop(retry.get())) {
                 return LEAVE_EVENT_LOOP;
             }
-            sleep(retry.get());
+            pause.pause(retry.get());
             waterfall.retryStep();
             return ATTEMPT;
         }
@@ -142,7 +155,7 @@ public final class WaterfallRouter extends ExpressionAdapter {
             return false; // enough requests wait on this chain already: this one gets its 429 now
         }
         try {
-            sleep(Duration.between(state.now(), reset));
+            pause.pause(Duration.between(state.now(), reset));
         } finally {
             queue.release();
         }
