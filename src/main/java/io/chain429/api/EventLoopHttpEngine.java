@@ -9,7 +9,6 @@ import org.apache.camel.ExchangePattern;
 import org.apache.camel.Processor;
 import org.apache.camel.component.platform.http.PlatformHttpEndpoint;
 import org.apache.camel.component.platform.http.spi.PlatformHttpConsumer;
-import org.apache.camel.component.platform.http.vertx.PlatformHttpReplies;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpConsumer;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpEngine;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
@@ -80,7 +79,7 @@ public final class EventLoopHttpEngine extends VertxPlatformHttpEngine {
                     return;
                 }
                 // the route goes as far as it can on this thread; whichever thread ends it writes the reply
-                getAsyncProcessor().process(exchange, doneSync -> PlatformHttpReplies.write(ctx, exchange, getEndpoint())
+                getAsyncProcessor().process(exchange, doneSync -> PlatformHttpReplyWriter.write(ctx, exchange, getEndpoint())
                         .onComplete(written -> {
                             if (written.failed()) {
                                 fail(ctx, exchange, written.cause());

@@ -31,17 +31,21 @@ class StreamingTest {
     void boot() throws Exception {
         first = new ProviderSimulator("first");
         second = new ProviderSimulator("second");
+        startGateway("{firstByte: 2s, firstToken: 600ms, idle: 700ms, total: 20s}");
+    }
+
+    private void startGateway(String firstTimeouts) throws Exception {
         gateway = RunningGateway.start("""
                 version: 1
                 providers:
                   - id: first
                     type: openai-compatible
                     baseUrl: %s
-                    timeouts: {firstByte: 2s, firstToken: 600ms, idle: 700ms, total: 20s}
+                    timeouts: %s
                   - id: second
                     type: openai-compatible
                     baseUrl: %s
-                """.formatted(first.baseUrl(), second.baseUrl()),
+                """.formatted(first.baseUrl(), firstTimeouts, second.baseUrl()),
                 chains("duo", "first/model-a, second/model-b", "solo", "first/model-a")
                         + """
                         - templatedRoute:
@@ -297,7 +301,11 @@ class StreamingTest {
     @Test
     void aClientThatReadsSlowerThanTheProviderWritesGetsEveryEventInOrder() throws Exception {
         // 16 MiB at once, more than the client's connection takes without waiting: the relay pauses and resumes on the
-        // way (reading the provider only as the client makes room), and the client must get all of it, in order
+        // way (reading the provider only as the client makes room), and the client must get all of it, in order.
+        // Timeouts as shipped: the class's 700 ms idle timeout is for the tests of timeouts, and a busy machine can
+        // leave a resumed provider that long without an event.
+        gateway.close();
+        startGateway("{firstByte: 30s, firstToken: 10s, idle: 30s, total: 300s}");
         String[] tokens = new String[2_000];
         for (int i = 0; i < tokens.length; i++) {
             tokens[i] = "<" + i + ">" + "x".repeat(8_000);
