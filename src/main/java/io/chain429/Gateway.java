@@ -57,6 +57,7 @@ import io.chain429.ops.CountRequest;
 import io.chain429.ops.GatewayHealth;
 import io.chain429.ops.ManagementServer;
 import io.chain429.ops.ProviderMBeans;
+import io.chain429.ops.TemplatedRouteDumps;
 import io.chain429.ops.StateBackendMBean;
 import io.chain429.ops.StatsHandler;
 import io.chain429.ops.UsageMBean;
@@ -262,6 +263,8 @@ public final class Gateway {
                 tls.ifPresent(certificate -> support.getCamelContext().setSSLContextParameters(certificate.sslContextParameters()));
                 support.getCamelContext().getCamelContextExtension().getContextPlugin(Model.class)
                         .addModelLifecycleStrategy(new ChainRouteIds());
+                // Hawtio's diagram and Source tab show each chain's own name and steps, not {{name}} and {{steps}}
+                TemplatedRouteDumps.install(support.getCamelContext());
                 support.getCamelContext().addLifecycleStrategy(new LifecycleStrategySupport() {
                     // once the routes and every service have started, whether Main runs or only starts (tests); in the
                     // background, so start-up waits for no provider
