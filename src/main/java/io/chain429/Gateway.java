@@ -56,6 +56,7 @@ import io.chain429.ops.ConsoleCredentials;
 import io.chain429.ops.CountRequest;
 import io.chain429.ops.GatewayHealth;
 import io.chain429.ops.ManagementServer;
+import io.chain429.ops.ChainsMBean;
 import io.chain429.ops.ProviderMBeans;
 import io.chain429.ops.TemplatedRouteDumps;
 import io.chain429.ops.StateBackendMBean;
@@ -301,6 +302,8 @@ public final class Gateway {
                     runWith(support.getCamelContext(), usageMBean::start, usageMBean::close);
                     metrics.gauge("chain429.open.streams", openStreams, OpenStreams::count);
                     runWith(support.getCamelContext(), providerMBeans::start, providerMBeans::close);
+                    ChainsMBean chainsMBean = new ChainsMBean(chainRegistry, breakers);
+                    runWith(support.getCamelContext(), chainsMBean::start, chainsMBean::close);
                     // opens with the API port, once every route has started (just before it, see ApiHttpServer): a port
                     // that cannot be bound then stops start-up with one line, where a failing service gets a stack trace
                     onceStarted(support.getCamelContext(), () -> managementAddress.open(management::start));
