@@ -1,6 +1,6 @@
 import React from 'react'
 import { Chain, ChainStep, Provider } from './data'
-import { ago, clock, count, countdown } from './format'
+import { ago, clock, count, countdown, plural, restLeft } from './format'
 
 /**
  * A step's live state: its circuit when open, else its provider's (disabled, or the step's quota key cooling down),
@@ -65,8 +65,8 @@ export const Chains: React.FunctionComponent<Props> = ({ chains, providers, now 
             )}
           </td>
           <td>
-            {count(c.requestsToday)} requests
-            {c.errorsToday > 0 && <div className='problem'>{count(c.errorsToday)} errors</div>}
+            {plural(c.requestsToday, 'request')}
+            {c.errorsToday > 0 && <div className='problem'>{plural(c.errorsToday, 'error')}</div>}
           </td>
         </tr>
       ))}
@@ -86,7 +86,7 @@ const Step: React.FunctionComponent<StepProps> = ({ step: s, live, index, served
       <span className={`status s-${live.state}`}>{live.state === 'open' || live.state === 'half_open' ? `circuit ${live.state.replace('_', '-')}` : live.state}</span>
       {resting && (
         <div>
-          {live.until ? `until ${clock(live.until)} (${countdown(live.until, now)} left)` : 'trial in flight'}
+          {live.until ? `until ${clock(live.until)} ${live.state === 'cooling' ? `(${countdown(live.until, now)} left)` : restLeft(live.until, now)}` : 'trial in flight'}
           {codes && <div>opened by <span className='reason'>{codes}</span></div>}
         </div>
       )}

@@ -1,6 +1,6 @@
 import React from 'react'
 import { Provider } from './data'
-import { against, ago, clock, count, countdown } from './format'
+import { against, ago, clock, count, countdown, restLeft } from './format'
 import { Operations } from './Operations'
 
 // problems first when sorted by status
@@ -84,7 +84,7 @@ const Status: React.FunctionComponent<{ provider: Provider; now: number }> = ({ 
         return (
           <div key={line} title={line}>
             circuit open on <span className='mono'>{step}</span>
-            {until ? ` until ${clock(until)} (${countdown(until, now)} left)` : ', trial request in flight'}
+            {until ? ` until ${clock(until)} ${restLeft(until, now)}` : ', trial request in flight'}
             {codes && (
               <div>
                 opened by <span className='reason'>{codes}</span>

@@ -35,3 +35,14 @@ export function count(n: number): string {
 export function against(used: number, limit: number | undefined): string {
   return limit === undefined ? count(used) : `${count(used)} of ${count(limit)}`
 }
+
+/** "(0:42 left)", or once a circuit's rest is over "(its next request is the trial)". */
+export function restLeft(iso: string | null | undefined, now: number): string {
+  const left = countdown(iso, now)
+  return left === 'now' ? '(rest over: the next request is its trial)' : `(${left} left)`
+}
+
+/** "1 request", "2 requests". */
+export function plural(n: number, word: string): string {
+  return `${count(n)} ${word}${n === 1 ? '' : 's'}`
+}
