@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Takes a screenshot of the Camel routes page of a running 429chain's Hawtio console into docs/console.png.
+# Takes a screenshot of the 429chain view of a running 429chain's Hawtio console into docs/console.png.
 #
 #   CHAIN429_CONSOLE_USER=ops CHAIN429_CONSOLE_PASSWORD=... docs/screenshot.sh [BASE_URL] [OUTPUT]
 #
 #   BASE_URL  the management server, default http://127.0.0.1:${CHAIN429_MANAGEMENT_PORT:-4291}
 #   OUTPUT    default docs/console.png (next to this script)
-#   CONSOLE_PAGE  page to capture, default camel/routes
-#   CONSOLE_SELECT  tree node to click once the page is drawn, default routes (empty: none)
+#   CONSOLE_PAGE  page to capture, default 429chain (e.g. camel/routes)
+#   CONSOLE_SELECT  tree node to click once the page is drawn, default none (e.g. routes, on camel/routes)
 #   SCREENSHOT_MODE=direct  only run `chromium --screenshot` (no login: captures the login page, see below)
 #
 # Needs Debian's chromium (`apt-get install -y chromium`) and python3 (standard library only).
@@ -20,7 +20,7 @@
 # (executablePath) filling the form; or a --remote-debugging-port plus any WebSocket client.
 # So, by default, this script drives the same headless chromium over the DevTools protocol
 # (--remote-debugging-pipe, no extra package): it opens the login page, posts the credentials from inside the page
-# (same origin, so the browser keeps the session cookie), then opens the routes page, waits for it to render and
+# (same origin, so the browser keeps the session cookie), then opens the page, waits for it to render and
 # captures it. The password goes from the environment to the page; it is never put on a command line.
 set -euo pipefail
 
@@ -28,8 +28,8 @@ here="$(cd "$(dirname "$0")" && pwd)"
 base="${1:-http://127.0.0.1:${CHAIN429_MANAGEMENT_PORT:-4291}}"
 base="${base%/}"
 out="${2:-$here/console.png}"
-page="${CONSOLE_PAGE:-camel/routes}"
-select="${CONSOLE_SELECT-routes}"
+page="${CONSOLE_PAGE:-429chain}"
+select="${CONSOLE_SELECT-}"
 mode="${SCREENSHOT_MODE:-login}"
 
 chromium_bin="$(command -v chromium || command -v chromium-browser || true)"

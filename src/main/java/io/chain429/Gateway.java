@@ -59,7 +59,9 @@ import io.chain429.ops.CountRequest;
 import io.chain429.ops.GatewayHealth;
 import io.chain429.ops.HealthSource;
 import io.chain429.ops.ManagementServer;
+import io.chain429.ops.ChainsMBean;
 import io.chain429.ops.ProviderMBeans;
+import io.chain429.ops.TemplatedRouteDumps;
 import io.chain429.ops.StateBackendMBean;
 import io.chain429.ops.StatsHandler;
 import io.chain429.ops.UsageMBean;
@@ -272,6 +274,8 @@ public final class Gateway {
                 tls.ifPresent(certificate -> support.getCamelContext().setSSLContextParameters(certificate.sslContextParameters()));
                 support.getCamelContext().getCamelContextExtension().getContextPlugin(Model.class)
                         .addModelLifecycleStrategy(new ChainRouteIds());
+                // Hawtio's diagram and Source tab show each chain's own name and steps, not {{name}} and {{steps}}
+                TemplatedRouteDumps.install(support.getCamelContext());
                 support.getCamelContext().addLifecycleStrategy(new LifecycleStrategySupport() {
                     // once the routes and every service have started, whether Main runs or only starts (tests); in the
                     // background, so start-up waits for no provider
@@ -310,6 +314,8 @@ public final class Gateway {
                     runWith(support.getCamelContext(), usageMBean::start, usageMBean::close);
                     metrics.gauge("chain429.open.streams", openStreams, OpenStreams::count);
                     runWith(support.getCamelContext(), providerMBeans::start, providerMBeans::close);
+                    ChainsMBean chainsMBean = new ChainsMBean(chainRegistry, breakers);
+                    runWith(support.getCamelContext(), chainsMBean::start, chainsMBean::close);
                     // opens with the API port, once every route has started (just before it, see ApiHttpServer): a port
                     // that cannot be bound then stops start-up with one line, where a failing service gets a stack trace
                     onceStarted(support.getCamelContext(), () -> managementAddress.open(management::start));

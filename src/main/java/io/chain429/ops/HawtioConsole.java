@@ -51,6 +51,7 @@ final class HawtioConsole {
     private final ConsoleCredentials credentials;
     private final Path consoleDir;
     private Path workDir;
+    private ConsolePlugin plugin;
 
     HawtioConsole(ConsoleCredentials credentials, Path consoleDir) {
         this.credentials = credentials;
@@ -78,6 +79,13 @@ final class HawtioConsole {
         workDir = Files.createTempDirectory("429chain-hawtio-");
         Path webapp = workDir.resolve("webapp");
         unpackWar(webapp);
+        if (ConsolePlugin.available()) {
+            plugin = new ConsolePlugin();
+            plugin.install(webapp);
+            plugin.register();
+        } else {
+            LOG.warn("console: built without the 429chain view (-Dconsole.skip)");
+        }
         Path branding = consoleDir.resolve(BRANDING_FILE);
         if (Files.isRegularFile(branding)) {
             Files.copy(branding, webapp.resolve(BRANDING_FILE), StandardCopyOption.REPLACE_EXISTING);
@@ -100,6 +108,10 @@ final class HawtioConsole {
     /** Deactivates the account and deletes the unpacked war. */
     void close() {
         ConsoleRealm.deactivate(credentials);
+        if (plugin != null) {
+            plugin.unregister();
+            plugin = null;
+        }
         if (workDir != null) {
             deleteTree(workDir);
             workDir = null;
