@@ -84,7 +84,7 @@ final class HawtioConsole {
             plugin.install(webapp);
             plugin.register();
         } else {
-            LOG.warn("console: built without the 429chain view (-Dconsole.skip)");
+            LOG.warn("console: built without the 429chain view (npm was not found at build time, or -Dconsole.skip): the console shows Camel and JMX only");
         }
         Path branding = consoleDir.resolve(BRANDING_FILE);
         if (Files.isRegularFile(branding)) {
