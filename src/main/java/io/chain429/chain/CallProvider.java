@@ -27,7 +27,7 @@ import org.apache.camel.support.AsyncProcessorSupport;
  * a stream, after its first token went to the client. It goes on as a task queued on the loop, so the I/O the loop
  * already has in hand (other streams' first tokens among it) comes first, and so that it never runs on whichever
  * thread completed the call (a provider's own scheduler, say). What follows the call does not block: waits leave the
- * event loop first ({@link WaterfallRouter}), and so does writing a stream read whole ({@link io.chain429.sse.SseRelay}).
+ * event loop first ({@link WaterfallRouter}), and so does writing a stream read whole ({@link io.chain429.sse.FinishStream}).
  * On a request thread (after such a wait) the call is awaited there.
  */
 public final class CallProvider extends AsyncProcessorSupport {

@@ -126,7 +126,7 @@ public final class KeyCheck implements AutoCloseable {
     /** What stands for the step in the provider's last failure, when the key check found its key rejected. */
     static final String KEY_CHECK = "(key check)";
 
-    /** As a request's 401/403 does (see {@link RecordCooldown}); whoever disabled it meanwhile keeps their reason. */
+    /** As a request's 401/403 does (see chain.RecordOutcome); whoever disabled it meanwhile keeps their reason. */
     private void disable(String providerId, String key, int status) {
         String reason = "the provider answered HTTP " + status + " to its API key (checked with GET /models)";
         state.disable(providerId, key, reason);

@@ -20,7 +20,6 @@ import io.chain429.ratelimit.EmbeddedProviderState;
 import io.chain429.ratelimit.KeyProbe;
 import io.chain429.ratelimit.ManualClock;
 import io.chain429.ratelimit.QuotaKey;
-import io.chain429.ratelimit.RecordCooldown;
 import io.chain429.ratelimit.StepBreakers;
 import io.vertx.core.Vertx;
 import java.net.ConnectException;
@@ -94,7 +93,7 @@ class WaterfallRouteTest extends CamelTestSupport {
         registry.bind("callProvider", new DelegateSyncProcessor(this::scriptedCall));
         registry.bind("classifyOutcome", new ClassifyOutcome(state));
         registry.bind("classifyFailure", new ClassifyFailure());
-        registry.bind("recordCooldown", new RecordCooldown(state, config.settings(), breakers, keyProbe));
+        registry.bind("recordOutcome", new RecordOutcome(state, config.settings(), breakers, keyProbe));
         registry.bind("leaveEventLoop", new LeaveEventLoop(Runnable::run));
     }
 

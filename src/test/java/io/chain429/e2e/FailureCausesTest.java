@@ -11,10 +11,9 @@ import io.chain429.e2e.ProviderSimulator.StreamScript;
 import io.chain429.ops.ProviderMBeans;
 import java.lang.management.ManagementFactory;
 import java.net.ServerSocket;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
+import java.net.Socket;
 import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -164,20 +163,20 @@ class FailureCausesTest {
             first.then(slow);
         }
         boot(first.baseUrl(), "", chains("solo", "first/model-a"));
-        HttpClient impatient = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        byte[] body = "{\"model\":\"solo\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}".getBytes(StandardCharsets.UTF_8);
 
         for (int i = 0; i < 8; i++) {
-            HttpRequest request = HttpRequest.newBuilder(gateway.uri("/v1/chat/completions"))
-                    .header("Content-Type", "application/json").timeout(Duration.ofMillis(200))
-                    .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"solo\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"))
-                    .build();
-            try {
-                impatient.send(request, HttpResponse.BodyHandlers.ofString());
-            } catch (HttpTimeoutException expected) {
-                // the client gave up, and closed its connection
+            int reached = i + 1;
+            // a client that gives up once its request is with the provider, and closes its connection
+            try (Socket impatient = new Socket("127.0.0.1", gateway.uri("/").getPort())) {
+                impatient.getOutputStream().write(("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                        + "Content-Type: application/json\r\nContent-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                impatient.getOutputStream().write(body);
+                impatient.getOutputStream().flush();
+                await().atMost(Duration.ofSeconds(30)).until(() -> first.requestCount() >= reached);
             }
         }
-        await().atMost(Duration.ofSeconds(30)).until(() -> recentRequests().size() == 8);
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(recentRequests()).hasSize(8));
 
         for (JsonNode request : recentRequests()) {
             assertThat(request.path("status").asInt()).isEqualTo(499);

@@ -1,29 +1,31 @@
-package io.chain429.ratelimit;
+package io.chain429.chain;
 
-import io.chain429.chain.Outcome;
-import io.chain429.chain.Step;
-import io.chain429.chain.Waterfall;
 import io.chain429.config.GatewayConfig.Settings;
 import io.chain429.config.ProviderConfig;
 import io.chain429.config.Secret;
+import io.chain429.ratelimit.KeyProbe;
+import io.chain429.ratelimit.ProviderState;
+import io.chain429.ratelimit.QuotaKey;
+import io.chain429.ratelimit.StepBreakers;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 
 /**
- * Turns the current attempt's outcome into provider state shared by all requests: a 429 cools its quota key down
+ * Records what the current attempt's outcome means for every later request: its cooldowns, its step's health, the
+ * provider's last failure, a disabled key, and its reservation. Turns it into provider state shared by all requests: a 429 cools its quota key down
  * until the provider's reset (or the default cooldown), a 402 cools the whole account down, a 401/403 disables
  * the provider; failures count against the step's circuit breaker, and every failure of the provider's is remembered
  * with its reason for operators. The attempt's reservation is settled here, unless its stream is still going to the
  * client.
  */
-public final class RecordCooldown implements Processor {
+public final class RecordOutcome implements Processor {
 
     private final ProviderState state;
     private final Settings settings;
     private final StepBreakers breakers;
     private final KeyProbe keyProbe;
 
-    public RecordCooldown(ProviderState state, Settings settings, StepBreakers breakers, KeyProbe keyProbe) {
+    public RecordOutcome(ProviderState state, Settings settings, StepBreakers breakers, KeyProbe keyProbe) {
         this.state = state;
         this.settings = settings;
         this.breakers = breakers;

@@ -27,7 +27,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Streams a committed answer to the client as Server-Sent Events: headers first, then every provider event written
+ * Finishes a streamed answer: waits for a live stream's relay to end, or writes a stream read whole. It streams a
+ * committed answer to the client as Server-Sent Events: headers first, then every provider event written
  * and flushed as it arrives. A stream that fails after the commit point ends with one error event and without
  * {@code data: [DONE]}, and the failure counts against the provider.
  *
@@ -37,9 +38,9 @@ import org.slf4j.LoggerFactory;
  * ({@code commit: complete}), or a JSON answer re-told as a stream, is written from a request thread, since it waits
  * while the client's connection is full.
  */
-public final class SseRelay extends AsyncProcessorSupport {
+public final class FinishStream extends AsyncProcessorSupport {
 
-    private static final Logger LOG = LoggerFactory.getLogger(SseRelay.class);
+    private static final Logger LOG = LoggerFactory.getLogger(FinishStream.class);
     /** A client that takes nothing for this long is treated as gone. */
     private static final long STALLED_CLIENT_SECONDS = 30;
 
@@ -48,7 +49,7 @@ public final class SseRelay extends AsyncProcessorSupport {
     private final OpenStreams openStreams;
     private final Executor requestThreads;
 
-    public SseRelay(ProviderState state, StepBreakers breakers, OpenStreams openStreams, Executor requestThreads) {
+    public FinishStream(ProviderState state, StepBreakers breakers, OpenStreams openStreams, Executor requestThreads) {
         this.state = state;
         this.breakers = breakers;
         this.openStreams = openStreams;
