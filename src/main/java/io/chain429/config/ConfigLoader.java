@@ -135,7 +135,8 @@ public final class ConfigLoader {
         String url = substituteEnv(urlNode, urlPath, yaml.string(urlNode, urlPath).strip());
         if (!REDIS_URL.matcher(url).matches() || !hasHost(url)) {
             // the URL may carry a password: it is not repeated
-            throw yaml.error(urlNode, urlPath, "expected a redis:// or rediss:// URL such as redis://:password@host:6379");
+            throw yaml.error(urlNode, urlPath, "expected a redis:// or rediss:// URL such as redis://:password@host:6379"
+                    + ShellStyleReference.whole(url).map(fixed -> " — " + ShellStyleReference.writeInstead(fixed)).orElse(""));
         }
         return new StateBackend(StateBackend.Kind.REDIS, Optional.of(Secret.of(url)),
                 optional(redisFields, redisPath, "permitLease", StateBackend.DEFAULT_PERMIT_LEASE, this::positiveDuration));
@@ -236,7 +237,7 @@ public final class ConfigLoader {
         // One trailing '/' is dropped so that adapters can append "/chat/completions" without doubling it.
         String url = text.endsWith("/") ? text.substring(0, text.length() - 1) : text;
         return httpUri(url).orElseThrow(() ->
-                yaml.error(node, path, "expected an absolute http:// or https:// URL, got '" + url + "'"));
+                yaml.error(node, path, "expected an absolute http:// or https:// URL, got '" + url + "'" + ShellStyleReference.hint(url)));
     }
 
     private static Optional<URI> httpUri(String text) {
@@ -274,10 +275,14 @@ public final class ConfigLoader {
      * config files get copied, shared and committed, so a key written there is a key leaked sooner or later.
      */
     private String keyVariable(Node node, String path) {
-        Matcher reference = ENV_REFERENCE.matcher(yaml.string(node, path).strip());
+        String text = yaml.string(node, path).strip();
+        Matcher reference = ENV_REFERENCE.matcher(text);
         if (!reference.matches()) {
-            throw yaml.error(node, path,
-                    "put the key in an environment variable: apiKey: ${env:NAME} — keys must never be stored in config files");
+            String field = path.substring(path.lastIndexOf('.') + 1);
+            throw yaml.error(node, path, ShellStyleReference.whole(text)
+                    .map(ShellStyleReference::writeInstead)
+                    .orElse("put the key in an environment variable: " + field
+                            + ": ${env:NAME} — keys must never be stored in config files"));
         }
         return reference.group(1);
     }
