@@ -423,6 +423,13 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void keyChecksAreTurnedOffWithABareZero() throws IOException {
+        GatewayConfig config = load("version: 1\nsettings:\n  keyCheckEvery: 0\nproviders: []\n", Map.of());
+
+        assertThat(config.settings().keyCheckEvery()).isZero();
+    }
+
+    @Test
     void rejectsAZeroTimeout() throws IOException {
         ConfigException e = failure("""
                 version: 1
