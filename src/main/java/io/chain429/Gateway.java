@@ -18,6 +18,7 @@ import io.chain429.chain.LeaveEventLoop;
 import io.chain429.chain.ChainDefinition;
 import io.chain429.chain.ChainFiles;
 import io.chain429.chain.ChainRegistry;
+import io.chain429.chain.ChainSummary;
 import io.chain429.chain.ChainRouteIds;
 import io.chain429.chain.ClassifyFailure;
 import io.chain429.chain.ClassifyOutcome;
@@ -154,6 +155,8 @@ public final class Gateway {
         GatewayConfig config = ConfigLoader.load(settings.gatewayConfigFile(), settings.environment(), adapters);
         List<ChainDefinition> chains = ChainFiles.load(settings.routesDir(), config);
         reportProviders(config);
+        chains.forEach(chain -> LOG.info("{}", ChainSummary.of(chain, config.settings().defaultChain(),
+                id -> config.provider(id).filter(ProviderConfig::enabled).isPresent())));
         List<ClientConfig> clients = clients(config, settings);
         Optional<ServerCertificate> tls = serverCertificate(settings);
         guardExposure(settings, clients, tls.isPresent());

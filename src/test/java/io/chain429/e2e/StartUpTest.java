@@ -97,6 +97,17 @@ class StartUpTest {
         await().forever().pollInterval(Duration.ofMillis(20)).until(() -> gateway.stdout().contains("429chain serving 1 chain(s)"));
     }
 
+    /** The log names each chain with its steps, and nothing goes to stderr: no JVM warning greets a newcomer. */
+    @Test
+    void aStartListsEachChainWithItsStepsAndWritesNothingOnStderr() throws Exception {
+        Launched gateway = launch(Map.of("CHAIN429_PORT", String.valueOf(freePort())));
+        gateway.awaitExitOrServing();
+
+        assertThat(gateway.process().isAlive()).as("running; its output:%n%s", gateway.stdout()).isTrue();
+        assertThat(gateway.stdout()).containsPattern("INFO .* chain default: demo/echo — \\S*chains\\.camel\\.yaml:1\\R");
+        assertThat(gateway.stderr()).as("stderr").isEmpty();
+    }
+
     /** Asks for a chat completion in a tight loop until it is answered with anything but a 503, noting refusals. */
     private static final class Poller implements Runnable {
 
