@@ -26,18 +26,19 @@ import org.snakeyaml.engine.v2.nodes.SequenceNode;
  */
 public final class ConfigLoader {
 
-    private static final List<String> ROOT_FIELDS = List.of("version", "settings", "providers", "clients");
-    private static final List<String> SETTINGS_FIELDS = List.of("defaultChain", "cooldownDefault", "cooldownPaymentRequired", "circuitOpenFor", "circuitMinFailures", "circuitFailureRate", "circuitWindow", "keyProbeAfter", "keyCheckEvery", "adHocModelsPerProvider", "clientLimits", "corsOrigins", "state", "redis");
-    private static final List<String> PROVIDER_FIELDS =
+    // the fields each mapping may hold: package-private for ConfigSchemaTest, which keeps 429chain.schema.json in step
+    static final List<String> ROOT_FIELDS = List.of("version", "settings", "providers", "clients");
+    static final List<String> SETTINGS_FIELDS = List.of("defaultChain", "cooldownDefault", "cooldownPaymentRequired", "circuitOpenFor", "circuitMinFailures", "circuitFailureRate", "circuitWindow", "keyProbeAfter", "keyCheckEvery", "adHocModelsPerProvider", "clientLimits", "corsOrigins", "state", "redis");
+    static final List<String> PROVIDER_FIELDS =
             List.of("id", "type", "baseUrl", "apiKey", "quotaScope", "limits", "timeouts");
-    private static final List<String> LIMIT_FIELDS = List.of("rpm", "rpd", "tpm", "tpd", "concurrency", "maxCompletionTokens");
-    private static final List<String> TIMEOUT_FIELDS = List.of("connect", "firstByte", "firstToken", "idle", "total");
+    static final List<String> LIMIT_FIELDS = List.of("rpm", "rpd", "tpm", "tpd", "concurrency", "maxCompletionTokens");
+    static final List<String> TIMEOUT_FIELDS = List.of("connect", "firstByte", "firstToken", "idle", "total");
 
     private static final List<String> STATE_KINDS = List.of("embedded", "redis");
-    private static final List<String> REDIS_FIELDS = List.of("url", "permitLease");
+    static final List<String> REDIS_FIELDS = List.of("url", "permitLease");
     private static final Pattern REDIS_URL = Pattern.compile("rediss?://\\S+");
-    private static final List<String> CLIENT_FIELDS = List.of("id", "key", "limits");
-    private static final List<String> CLIENT_LIMIT_FIELDS = List.of("rpm", "tpd");
+    static final List<String> CLIENT_FIELDS = List.of("id", "key", "limits");
+    static final List<String> CLIENT_LIMIT_FIELDS = List.of("rpm", "tpd");
     private static final Pattern ORIGIN = Pattern.compile("https?://[^/\\s]+");
     private static final Pattern CHAIN_NAME = Pattern.compile("[a-z0-9][a-z0-9_-]*");
     private static final Pattern PROVIDER_ID = Pattern.compile("[a-z0-9-]+");
