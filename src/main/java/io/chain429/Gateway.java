@@ -3,6 +3,8 @@ package io.chain429;
 import io.chain429.api.ApiHttpServerFactory;
 import io.chain429.api.EventLoopHttpEngine;
 import io.chain429.api.ListModels;
+import io.chain429.api.RetrieveModel;
+import io.chain429.api.ServedModels;
 import io.chain429.api.ListRateLimits;
 import io.chain429.api.LogRequest;
 import io.chain429.api.ParseChatRequest;
@@ -267,7 +269,9 @@ public final class Gateway {
         main.bind("logRequest", new LogRequest(usage, settings.requestLog().console()));
         main.bind("countRequest", new CountRequest(metrics));
         main.bind("writeApiError", new WriteApiError());
-        main.bind("listModels", new ListModels(chainRegistry, providers, state));
+        ServedModels servedModels = new ServedModels(chainRegistry, providers, state);
+        main.bind("listModels", new ListModels(servedModels));
+        main.bind("retrieveModel", new RetrieveModel(servedModels));
         main.bind("listRateLimits", new ListRateLimits(providers, state, breakers));
         main.bind("providerStateStore", state);
 
