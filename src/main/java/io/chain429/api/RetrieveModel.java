@@ -38,6 +38,9 @@ public final class RetrieveModel implements Processor {
 
     /** The id in a request target such as {@code /v1/models/groq%2Fllama-3.1-8b-instant?x=1}. */
     static String id(String target) {
+        if (target == null) {
+            return "";
+        }
         int query = target.indexOf('?');
         String path = query < 0 ? target : target.substring(0, query);
         int start = path.indexOf(PREFIX);
