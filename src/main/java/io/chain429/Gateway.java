@@ -3,6 +3,8 @@ package io.chain429;
 import io.chain429.api.ApiHttpServerFactory;
 import io.chain429.api.EventLoopHttpEngine;
 import io.chain429.api.ListModels;
+import io.chain429.api.RetrieveModel;
+import io.chain429.api.ServedModels;
 import io.chain429.api.ListRateLimits;
 import io.chain429.api.LogRequest;
 import io.chain429.api.ParseChatRequest;
@@ -18,6 +20,7 @@ import io.chain429.chain.LeaveEventLoop;
 import io.chain429.chain.ChainDefinition;
 import io.chain429.chain.ChainFiles;
 import io.chain429.chain.ChainRegistry;
+import io.chain429.chain.ChainSummary;
 import io.chain429.chain.ChainRouteIds;
 import io.chain429.chain.ClassifyFailure;
 import io.chain429.chain.ClassifyOutcome;
@@ -154,6 +157,8 @@ public final class Gateway {
         GatewayConfig config = ConfigLoader.load(settings.gatewayConfigFile(), settings.environment(), adapters);
         List<ChainDefinition> chains = ChainFiles.load(settings.routesDir(), config);
         reportProviders(config);
+        chains.forEach(chain -> LOG.info("{}", ChainSummary.of(chain, config.settings().defaultChain(),
+                id -> config.provider(id).filter(ProviderConfig::enabled).isPresent())));
         List<ClientConfig> clients = clients(config, settings);
         Optional<ServerCertificate> tls = serverCertificate(settings);
         guardExposure(settings, clients, tls.isPresent());
@@ -264,7 +269,9 @@ public final class Gateway {
         main.bind("logRequest", new LogRequest(usage, settings.requestLog().console()));
         main.bind("countRequest", new CountRequest(metrics));
         main.bind("writeApiError", new WriteApiError());
-        main.bind("listModels", new ListModels(chainRegistry, providers, state));
+        ServedModels servedModels = new ServedModels(chainRegistry, providers, state);
+        main.bind("listModels", new ListModels(servedModels));
+        main.bind("retrieveModel", new RetrieveModel(servedModels));
         main.bind("listRateLimits", new ListRateLimits(providers, state, breakers));
         main.bind("providerStateStore", state);
 

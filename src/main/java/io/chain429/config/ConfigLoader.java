@@ -26,18 +26,19 @@ import org.snakeyaml.engine.v2.nodes.SequenceNode;
  */
 public final class ConfigLoader {
 
-    private static final List<String> ROOT_FIELDS = List.of("version", "settings", "providers", "clients");
-    private static final List<String> SETTINGS_FIELDS = List.of("defaultChain", "cooldownDefault", "cooldownPaymentRequired", "circuitOpenFor", "circuitMinFailures", "circuitFailureRate", "circuitWindow", "keyProbeAfter", "keyCheckEvery", "adHocModelsPerProvider", "clientLimits", "corsOrigins", "state", "redis");
-    private static final List<String> PROVIDER_FIELDS =
+    // the fields each mapping may hold: package-private for ConfigSchemaTest, which keeps 429chain.schema.json in step
+    static final List<String> ROOT_FIELDS = List.of("version", "settings", "providers", "clients");
+    static final List<String> SETTINGS_FIELDS = List.of("defaultChain", "cooldownDefault", "cooldownPaymentRequired", "circuitOpenFor", "circuitMinFailures", "circuitFailureRate", "circuitWindow", "keyProbeAfter", "keyCheckEvery", "adHocModelsPerProvider", "clientLimits", "corsOrigins", "state", "redis");
+    static final List<String> PROVIDER_FIELDS =
             List.of("id", "type", "baseUrl", "apiKey", "quotaScope", "limits", "timeouts");
-    private static final List<String> LIMIT_FIELDS = List.of("rpm", "rpd", "tpm", "tpd", "concurrency", "maxCompletionTokens");
-    private static final List<String> TIMEOUT_FIELDS = List.of("connect", "firstByte", "firstToken", "idle", "total");
+    static final List<String> LIMIT_FIELDS = List.of("rpm", "rpd", "tpm", "tpd", "concurrency", "maxCompletionTokens");
+    static final List<String> TIMEOUT_FIELDS = List.of("connect", "firstByte", "firstToken", "idle", "total");
 
     private static final List<String> STATE_KINDS = List.of("embedded", "redis");
-    private static final List<String> REDIS_FIELDS = List.of("url", "permitLease");
+    static final List<String> REDIS_FIELDS = List.of("url", "permitLease");
     private static final Pattern REDIS_URL = Pattern.compile("rediss?://\\S+");
-    private static final List<String> CLIENT_FIELDS = List.of("id", "key", "limits");
-    private static final List<String> CLIENT_LIMIT_FIELDS = List.of("rpm", "tpd");
+    static final List<String> CLIENT_FIELDS = List.of("id", "key", "limits");
+    static final List<String> CLIENT_LIMIT_FIELDS = List.of("rpm", "tpd");
     private static final Pattern ORIGIN = Pattern.compile("https?://[^/\\s]+");
     private static final Pattern CHAIN_NAME = Pattern.compile("[a-z0-9][a-z0-9_-]*");
     private static final Pattern PROVIDER_ID = Pattern.compile("[a-z0-9-]+");
@@ -135,7 +136,8 @@ public final class ConfigLoader {
         String url = substituteEnv(urlNode, urlPath, yaml.string(urlNode, urlPath).strip());
         if (!REDIS_URL.matcher(url).matches() || !hasHost(url)) {
             // the URL may carry a password: it is not repeated
-            throw yaml.error(urlNode, urlPath, "expected a redis:// or rediss:// URL such as redis://:password@host:6379");
+            throw yaml.error(urlNode, urlPath, "expected a redis:// or rediss:// URL such as redis://:password@host:6379"
+                    + ShellStyleReference.whole(url).map(fixed -> " — " + ShellStyleReference.writeInstead(fixed)).orElse(""));
         }
         return new StateBackend(StateBackend.Kind.REDIS, Optional.of(Secret.of(url)),
                 optional(redisFields, redisPath, "permitLease", StateBackend.DEFAULT_PERMIT_LEASE, this::positiveDuration));
@@ -236,7 +238,7 @@ public final class ConfigLoader {
         // One trailing '/' is dropped so that adapters can append "/chat/completions" without doubling it.
         String url = text.endsWith("/") ? text.substring(0, text.length() - 1) : text;
         return httpUri(url).orElseThrow(() ->
-                yaml.error(node, path, "expected an absolute http:// or https:// URL, got '" + url + "'"));
+                yaml.error(node, path, "expected an absolute http:// or https:// URL, got '" + url + "'" + ShellStyleReference.hint(url)));
     }
 
     private static Optional<URI> httpUri(String text) {
@@ -274,10 +276,14 @@ public final class ConfigLoader {
      * config files get copied, shared and committed, so a key written there is a key leaked sooner or later.
      */
     private String keyVariable(Node node, String path) {
-        Matcher reference = ENV_REFERENCE.matcher(yaml.string(node, path).strip());
+        String text = yaml.string(node, path).strip();
+        Matcher reference = ENV_REFERENCE.matcher(text);
         if (!reference.matches()) {
-            throw yaml.error(node, path,
-                    "put the key in an environment variable: apiKey: ${env:NAME} — keys must never be stored in config files");
+            String field = path.substring(path.lastIndexOf('.') + 1);
+            throw yaml.error(node, path, ShellStyleReference.whole(text)
+                    .map(ShellStyleReference::writeInstead)
+                    .orElse("put the key in an environment variable: " + field
+                            + ": ${env:NAME} — keys must never be stored in config files"));
         }
         return reference.group(1);
     }

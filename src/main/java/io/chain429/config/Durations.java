@@ -4,7 +4,10 @@ import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Parses the short duration syntax used in {@code 429chain.yaml}: {@code 250ms}, {@code 30s}, {@code 5m}, {@code 1h}, {@code 1h30m}. */
+/**
+ * Parses the short duration syntax used in {@code 429chain.yaml}: {@code 250ms}, {@code 30s}, {@code 5m}, {@code 1h},
+ * {@code 1h30m}, and a bare {@code 0}. Any other number needs its unit: {@code 30} could mean seconds or minutes.
+ */
 public final class Durations {
 
     private static final Pattern PART = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s|m|h|d)");
@@ -17,6 +20,10 @@ public final class Durations {
         String s = text == null ? "" : text.trim();
         if (s.isEmpty()) {
             throw new IllegalArgumentException("expected a duration like 30s, 5m or 1h, got an empty value");
+        }
+        if (s.equals("0")) {
+            // zero needs no unit, and the shipped config and README say "keyCheckEvery: ... 0 = off"
+            return Duration.ZERO;
         }
         Matcher m = PART.matcher(s);
         long millis = 0;

@@ -22,6 +22,8 @@ public final class LiveReload {
     private final ReloadValidator validator;
     private final ReloadApplier applier;
     private LiveConfig current;
+    /** Whether the last edit was refused: the next one accepted says that the mistake is fixed. */
+    private boolean refused;
 
     public LiveReload(Path configFile, Path propertiesFile, Path routesDir, ReloadValidator validator, ReloadApplier applier,
                       LiveConfig initial) {
@@ -62,6 +64,7 @@ public final class LiveReload {
         } catch (ConfigException e) {
             LOG.error("live reload refused, the previous chains and providers keep serving. Edited: {}. Mistake: {}",
                     edited, e.getMessage());
+            refused = true;
             return;
         }
         try {
@@ -72,5 +75,9 @@ public final class LiveReload {
             return;
         }
         current = next;
+        if (refused) {
+            refused = false;
+            LOG.info("live reload accepted {}: the mistake refused before is fixed, and the files as saved now are in force", edited);
+        }
     }
 }

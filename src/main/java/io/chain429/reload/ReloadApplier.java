@@ -2,6 +2,7 @@ package io.chain429.reload;
 
 import io.chain429.chain.ChainDefinition;
 import io.chain429.chain.ChainRegistry;
+import io.chain429.chain.ChainSummary;
 import io.chain429.config.ClientConfig;
 import io.chain429.config.GatewayConfig;
 import io.chain429.config.GatewayConfig.Settings;
@@ -17,6 +18,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import org.apache.camel.CamelContext;
 import org.apache.camel.model.Model;
 import org.apache.camel.model.RouteDefinition;
@@ -150,9 +152,14 @@ public final class ReloadApplier {
                 removed.add(chain.name());
             }
         }
-        if (!added.isEmpty() || !changed.isEmpty() || !removed.isEmpty()) {
-            LOG.info("chains reloaded: added {}, changed {}, removed {}; {} chain(s) serving", added, changed, removed, after.size());
+        if (added.isEmpty() && changed.isEmpty() && removed.isEmpty()) {
+            LOG.info("chains unchanged; {} chain(s) serving", after.size());
+            return;
         }
+        LOG.info("chains reloaded: added {}, changed {}, removed {}; {} chain(s) serving", added, changed, removed, after.size());
+        Predicate<String> enabled = id -> next.config().provider(id).filter(ProviderConfig::enabled).isPresent();
+        after.stream().filter(chain -> added.contains(chain.name()) || changed.contains(chain.name()))
+                .forEach(chain -> LOG.info("{}", ChainSummary.of(chain, defaultChain, enabled)));
     }
 
     private static TemplatedRouteDefinition route(ChainDefinition chain) {

@@ -67,14 +67,16 @@ public final class HttpServerErrors {
         router.route().setName(UNMATCHED).last().handler(ctx -> {
             String path = ctx.request().path();
             boolean known = router.getRoutes().stream()
-                    .anyMatch(r -> r.getPath() != null && !r.getPath().isEmpty() && r.getPath().equals(path)
+                    .anyMatch(r -> r.getPath() != null && !r.getPath().isEmpty()
+                            // a path ending in '*' (/v1/models/*) serves every path under it
+                            && (r.isExactPath() ? r.getPath().equals(path) : path.startsWith(r.getPath()))
                             && !UNMATCHED.equals(r.getName()) && !FAILURES.equals(r.getName()));
             if (known) {
                 write(ctx, 405, OpenAiError.invalidRequest("Method " + ctx.request().method() + " is not allowed on "
                         + printable(path) + ".", null, "method_not_allowed"), false);
             } else {
                 write(ctx, 404, OpenAiError.invalidRequest("Unknown URL: " + ctx.request().method() + " " + printable(path)
-                        + ". 429chain serves POST /v1/chat/completions, GET /v1/models and GET /v1/ratelimits.", null,
+                        + ". 429chain serves POST /v1/chat/completions, GET /v1/models, GET /v1/models/{model} and GET /v1/ratelimits.", null,
                         "unknown_url"), false);
             }
         });

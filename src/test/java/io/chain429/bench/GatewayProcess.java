@@ -1,5 +1,6 @@
 package io.chain429.bench;
 
+import io.chain429.e2e.ChildJvm;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -52,6 +53,8 @@ final class GatewayProcess implements AutoCloseable {
         int port = freePort();
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        // a quiet start, as in the container image: no sun.misc.Unsafe warnings in the log the report links to
+        command.addAll(ChildJvm.quietUnsafeOptions());
         command.addAll(jvmOptions);
         command.add("-jar");
         command.add(jar.toAbsolutePath().toString());

@@ -316,6 +316,61 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void showsHowToWriteAKeyVariableWrittenTheShellsWay() throws IOException {
+        ConfigException braces = failure("""
+                version: 1
+                providers:
+                  - id: groq
+                    type: groq
+                    apiKey: ${GROQ_API_KEY}
+                """);
+        assertError(braces, 5, "providers[0].apiKey", "write ${env:GROQ_API_KEY} instead: 429chain reads an environment variable only as ${env:NAME}");
+
+        ConfigException bare = failure("""
+                version: 1
+                providers: []
+                clients:
+                  - id: webapp
+                    key: $WEBAPP_KEY
+                """);
+        assertError(bare, 5, "clients[0].key", "write ${env:WEBAPP_KEY} instead");
+    }
+
+    @Test
+    void aLiteralClientKeyIsRefusedNamingItsField() throws IOException {
+        ConfigException e = failure("""
+                version: 1
+                providers: []
+                clients:
+                  - id: webapp
+                    key: $ecret-client-key
+                """);
+
+        assertError(e, 5, "clients[0].key", "put the key in an environment variable: key: ${env:NAME}");
+        assertThat(e.getMessage()).doesNotContain("ecret-client-key");
+    }
+
+    @Test
+    void showsHowToWriteAVariableInABaseUrl() throws IOException {
+        ConfigException e = failure("""
+                version: 1
+                providers:
+                  - id: local
+                    type: openai-compatible
+                    baseUrl: http://${LLM_HOST}:8080/v1
+                """);
+
+        assertError(e, 5, "providers[0].baseUrl", "— write http://${env:LLM_HOST}:8080/v1 instead");
+    }
+
+    @Test
+    void showsHowToWriteTheRedisUrlVariable() throws IOException {
+        ConfigException e = failure("version: 1\nsettings:\n  state: redis\n  redis: {url: \"${CHAIN429_REDIS_URL}\"}\nproviders: []\n");
+
+        assertError(e, 4, "settings.redis.url", "— write ${env:CHAIN429_REDIS_URL} instead");
+    }
+
+    @Test
     void requiresABaseUrlForATypeWithoutDefault() throws IOException {
         ConfigException e = failure("""
                 version: 1
@@ -365,6 +420,13 @@ class ConfigLoaderTest {
                 """);
 
         assertError(e, 3, "settings.cooldownDefault", "expected a duration like 30s, 5m or 1h, got '5 minutes'");
+    }
+
+    @Test
+    void keyChecksAreTurnedOffWithABareZero() throws IOException {
+        GatewayConfig config = load("version: 1\nsettings:\n  keyCheckEvery: 0\nproviders: []\n", Map.of());
+
+        assertThat(config.settings().keyCheckEvery()).isZero();
     }
 
     @Test

@@ -22,6 +22,7 @@ class DurationsTest {
             "1.5s, 1500",
             "' 45s ', 45000",
             "0s, 0",
+            "0, 0",
     })
     void parsesTheShortSyntax(String text, long millis) {
         assertThat(Durations.parse(text)).isEqualTo(Duration.ofMillis(millis));

@@ -60,11 +60,16 @@ class AccessTest {
         assertThat(wrong.statusCode()).isEqualTo(401);
         assertThat(wrong.body()).doesNotContain("client-key-on");
         assertThat(gateway.get("/v1/models").statusCode()).isEqualTo(401);
+        HttpResponse<String> model = gateway.get("/v1/models/solo");
+        assertThat(model.statusCode()).isEqualTo(401);
+        assertThat(json(model).path("error").path("code").asText()).isEqualTo("invalid_api_key");
+        assertThat(gateway.get("/v1/models/p/m").statusCode()).isEqualTo(401);
         assertThat(gateway.get("/v1/ratelimits").statusCode()).isEqualTo(401);
         assertThat(provider.requestCount()).as("refused before any provider").isZero();
 
         assertThat(gateway.post("/v1/chat/completions", CHAT, "Authorization", "Bearer client-key-one").statusCode()).isEqualTo(200);
         assertThat(gateway.post("/v1/chat/completions", CHAT, "api-key", "client-key-two").statusCode()).isEqualTo(200);
+        assertThat(gateway.get("/v1/models/solo", "Authorization", "Bearer client-key-one").statusCode()).isEqualTo(200);
         assertThat(provider.received()).allSatisfy(upstream -> {
             assertThat(upstream.header("Authorization")).isNull();
             assertThat(upstream.header("api-key")).isNull();

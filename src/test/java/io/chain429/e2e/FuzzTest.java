@@ -256,7 +256,8 @@ class FuzzTest {
             if (answer.status() == 200 && answer.contentType().startsWith("text/event-stream")) {
                 checkStream(answer.body());
             } else if (answer.status() == 200 && !request.path().startsWith("/v1/chat/completions")) {
-                assertThat(JSON.readTree(answer.body()).path("object").asText()).isEqualTo("list"); // /v1/models, /v1/ratelimits
+                // /v1/models, /v1/ratelimits; /v1/models/{model}
+                assertThat(JSON.readTree(answer.body()).path("object").asText()).isIn("list", "model");
             } else if (answer.status() == 200) {
                 JsonNode completion = JSON.readTree(answer.body());
                 assertThat(completion.path("object").asText()).isEqualTo("chat.completion");
@@ -567,7 +568,8 @@ class FuzzTest {
     private Request oddMethodOrPath(Random random) {
         String method = pick(random, "GET", "PUT", "DELETE", "PATCH", "OPTIONS", "POST");
         String path = pick(random, "/v1/chat/completions", "/v1/chat/completions/", "/v1/models", "/v1/ratelimits", "/v1/unknown",
-                "/", "/v1/chat/completions?x=%00", "/v1/%2e%2e/etc/passwd", "/v1//chat//completions", "/V1/CHAT/COMPLETIONS");
+                "/", "/v1/chat/completions?x=%00", "/v1/%2e%2e/etc/passwd", "/v1//chat//completions", "/V1/CHAT/COMPLETIONS",
+                "/v1/models/default", "/v1/models/%00%ff", "/v1/models/a%2F..%2F..%2Fratelimits");
         byte[] body = method.equals("GET") || method.equals("OPTIONS") ? new byte[0] : "{}".getBytes(StandardCharsets.UTF_8);
         return new Request("method-path", method, path, "application/json", body);
     }

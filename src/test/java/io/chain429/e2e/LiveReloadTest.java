@@ -3,6 +3,7 @@ package io.chain429.e2e;
 import static io.chain429.e2e.RunningGateway.chains;
 import static io.chain429.e2e.RunningGateway.json;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.chain429.e2e.ProviderSimulator.Reply;
 import io.chain429.e2e.ProviderSimulator.StreamScript;
@@ -22,7 +23,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.Predicate;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.core.LoggerContext;
 import org.apache.logging.log4j.core.appender.WriterAppender;
@@ -139,6 +139,29 @@ class LiveReloadTest {
 
         write(chainsFile, chains("live", "second/model-b"));
         millisUntil(() -> servedBy(gateway.chat("live")).equals("second/model-b"));
+        awaitLog("live reload accepted " + chainsFile + ": the mistake refused before is fixed");
+        assertThat(log.toString()).contains("chains reloaded: added [], changed [live], removed [duo]; 1 chain(s) serving")
+                .contains("chain live: second/model-b — " + chainsFile + ":1");
+    }
+
+    @Test
+    void aRefusedChainEditThatIsUndoneIsConfirmedWithChainsUnchanged() {
+        write(chainsFile, chains("live", "frist/model-a", "duo", "second/model-b, first/model-a"));
+        awaitLog("step 'frist/model-a' names unknown provider 'frist'");
+
+        write(chainsFile, chains("live", "first/model-a", "duo", "second/model-b, first/model-a"));
+
+        awaitLog("live reload accepted " + chainsFile + ": the mistake refused before is fixed");
+        assertThat(log.toString()).contains("chains unchanged; 2 chain(s) serving");
+    }
+
+    @Test
+    void anEditOf429chainYamlSaysWhatItDidToTheChainsToo() {
+        write(config, providers(first.baseUrl(), "") + "# a comment, nothing else\n");
+
+        awaitLog("chains unchanged; 2 chain(s) serving");
+        assertThat(log.toString()).contains(config + " reloaded: providers unchanged")
+                .doesNotContain("live reload accepted");
     }
 
     @Test
@@ -256,12 +279,8 @@ class LiveReloadTest {
     }
 
     private void awaitLog(String text) {
-        Predicate<String> logged = log -> log.contains(text);
-        long start = System.nanoTime();
-        while (!logged.test(log.toString())) {
-            assertThat(System.nanoTime() - start).as("waited for the log line: %s%nlogged: %s", text, log).isLessThan(TimeUnit.SECONDS.toNanos(10));
-            sleep(20);
-        }
+        await().pollInterval(Duration.ofMillis(20)).atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(log.toString()).as("the reload log").contains(text));
     }
 
     private void captureReloadLog() {

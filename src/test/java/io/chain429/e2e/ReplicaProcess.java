@@ -48,6 +48,7 @@ final class ReplicaProcess implements AutoCloseable {
         int port = freePort();
         Path log = dir.resolve("replica.log");
         List<String> command = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m"));
+        command.addAll(ChildJvm.quietUnsafeOptions());
         command.addAll(jvmOptions);
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.chain429.App"));
         ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());

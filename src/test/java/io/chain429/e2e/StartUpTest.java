@@ -97,6 +97,32 @@ class StartUpTest {
         await().forever().pollInterval(Duration.ofMillis(20)).until(() -> gateway.stdout().contains("429chain serving 1 chain(s)"));
     }
 
+    /** The log names each chain with its steps, and nothing goes to stderr: no JVM warning greets a newcomer. */
+    @Test
+    void aStartListsEachChainWithItsStepsAndWritesNothingOnStderr() throws Exception {
+        Launched gateway = launch(Map.of("CHAIN429_PORT", String.valueOf(freePort())));
+        gateway.awaitExitOrServing();
+
+        assertThat(gateway.process().isAlive()).as("running; its output:%n%s", gateway.stdout()).isTrue();
+        assertThat(gateway.stdout()).containsPattern("INFO .* chain default: demo/echo — \\S*chains\\.camel\\.yaml:1\\R");
+        assertThat(gateway.stderr()).as("stderr").isEmpty();
+    }
+
+    /**
+     * The container image starts java through docker/run-java.sh, which adds the options its Java version takes: on
+     * Java 24 and later, without them, the JVM writes four lines of sun.misc.Unsafe warnings about Netty to stderr.
+     */
+    @Test
+    void theContainersEntryPointStartsItWithoutWarningsOnThisJava() throws Exception {
+        List<String> entryPoint = List.of("sh", Path.of("docker/run-java.sh").toAbsolutePath().toString(), "-Xmx256m");
+        Launched gateway = launch(Map.of("CHAIN429_PORT", String.valueOf(freePort()), "JAVA_HOME", System.getProperty("java.home")),
+                entryPoint);
+        gateway.awaitExitOrServing();
+
+        assertThat(gateway.process().isAlive()).as("running; its output:%n%s%s", gateway.stdout(), gateway.stderr()).isTrue();
+        assertThat(gateway.stderr()).as("stderr").isEmpty();
+    }
+
     /** Asks for a chat completion in a tight loop until it is answered with anything but a 503, noting refusals. */
     private static final class Poller implements Runnable {
 
@@ -177,6 +203,13 @@ class StartUpTest {
 
     /** Starts 429chain with the demo provider and one chain, {@code default}, in a JVM of its own. */
     private Launched launch(Map<String, String> environment) throws IOException {
+        List<String> java = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m"));
+        java.addAll(ChildJvm.quietUnsafeOptions());
+        return launch(environment, java);
+    }
+
+    /** @param java the command that starts this JVM's java with its options, before the class path */
+    private Launched launch(Map<String, String> environment, List<String> java) throws IOException {
         Path home = Files.createTempDirectory(dir, "gateway");
         Path config = Files.createDirectories(home.resolve("config"));
         Path routes = Files.createDirectories(home.resolve("routes"));
@@ -190,11 +223,7 @@ class StartUpTest {
             Files.copy(Path.of("routes", file), routes.resolve(file));
         }
         Files.writeString(routes.resolve("chains.camel.yaml"), RunningGateway.chains("default", "demo/echo"));
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m"));
-        if (Runtime.version().feature() >= 23) {
-            // the JVM's own stderr warning (4 lines) about Netty's use of sun.misc.Unsafe, on Java 24 and later
-            command.add("--sun-misc-unsafe-memory-access=allow");
-        }
+        List<String> command = new ArrayList<>(java);
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.chain429.App"));
         Path out = home.resolve("stdout.log");
         Path err = home.resolve("stderr.log");
