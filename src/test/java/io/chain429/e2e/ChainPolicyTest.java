@@ -2,6 +2,7 @@ package io.chain429.e2e;
 
 import static io.chain429.e2e.RunningGateway.json;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.chain429.e2e.ProviderSimulator.Reply;
 import java.net.http.HttpResponse;
@@ -149,14 +150,13 @@ class ChainPolicyTest {
         // more held requests than 429chain has event loops: were a hold to sleep on the loop its request started on,
         // every loop would be asleep and the next request would wait for the reset too
         List<Future<HttpResponse<String>>> held = chatsAtOnce(12, "crowd");
-        Thread.sleep(300);
-        long start = System.nanoTime();
+        await("the 12 requests held").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(10))
+                .until(() -> gateway.camelContext().getInflightRepository().size() == 12 || held.stream().anyMatch(Future::isDone));
         HttpResponse<String> other = gateway.chat("plain");
-        long tookMillis = (System.nanoTime() - start) / 1_000_000;
 
         assertThat(other.headers().firstValue("X-429chain-Provider")).hasValue("second/model-b");
-        assertThat(tookMillis).as("answered while 12 requests are held").isLessThan(800);
-        assertThat(held).allSatisfy(response -> assertThat(response.isDone()).as("still held").isFalse());
+        assertThat(held).as("answered while 12 requests are held")
+                .allSatisfy(response -> assertThat(response.isDone()).as("still held").isFalse());
         for (Future<HttpResponse<String>> response : held) {
             assertThat(response.get().statusCode()).isEqualTo(200);
         }

@@ -2,6 +2,7 @@ package io.chain429.e2e;
 
 import static io.chain429.e2e.RunningGateway.chains;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -131,12 +132,10 @@ class FuzzTest {
         // nothing still working for requests long answered, no upstream connection left open
         assertThat(provider.awaitNoOpenStreams(Duration.ofSeconds(10)))
                 .as("seed %d: every upstream stream released (%d still open)", seed, provider.openStreams()).isTrue();
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while ((busyThreads() > 0 || gateway.camelContext().getInflightRepository().size() > 0) && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-        }
-        assertThat(gateway.camelContext().getInflightRepository().size()).as("exchanges in flight").isZero();
-        assertThat(busyThreadNames()).as("threads still inside 429chain").isEmpty();
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            assertThat(gateway.camelContext().getInflightRepository().size()).as("exchanges in flight").isZero();
+            assertThat(busyThreadNames()).as("threads still inside 429chain").isEmpty();
+        });
     }
 
     /**

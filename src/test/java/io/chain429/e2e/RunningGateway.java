@@ -179,6 +179,26 @@ public final class RunningGateway implements AutoCloseable {
                 {"model":"%s","messages":[{"role":"user","content":"hi there"}]}""".formatted(model));
     }
 
+    /**
+     * Waits until /v1/ratelimits shows no cooldown on this step's quota key (bucket: the model, {@code *} for a
+     * provider-wide quota): a short cooldown a test caused has run out, and the step is tried again.
+     */
+    public void awaitNotCooling(String providerId, String bucket) {
+        org.awaitility.Awaitility.await(providerId + "/" + bucket + " no longer cooling down")
+                .atMost(java.time.Duration.ofSeconds(30)).pollInterval(java.time.Duration.ofMillis(20))
+                .until(() -> {
+                    for (JsonNode provider : json(get("/v1/ratelimits")).path("data")) {
+                        for (JsonNode key : provider.path("quotaKeys")) {
+                            if (provider.path("id").asText().equals(providerId) && key.path("bucket").asText().equals(bucket)
+                                    && !key.path("cooldown").isNull()) {
+                                return false;
+                            }
+                        }
+                    }
+                    return true;
+                });
+    }
+
     /** A streamed answer as the client saw it: each {@code data:} payload with the time it arrived. */
     public record Streamed(HttpResponse<?> response, List<Event> events, String raw) {
         public record Event(long millis, String data) {

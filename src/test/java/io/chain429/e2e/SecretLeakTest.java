@@ -2,6 +2,7 @@ package io.chain429.e2e;
 
 import static io.chain429.e2e.RunningGateway.chains;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.chain429.e2e.ProviderSimulator.Reply;
 import io.chain429.e2e.ProviderSimulator.StreamScript;
@@ -133,7 +134,7 @@ class SecretLeakTest {
                 + "\"code\":\"rate_limit_exceeded\"}}").withHeader("Retry-After", "0.3"));
         record(gateway.chat("main"));
         record(gateway.chat("main"));
-        Thread.sleep(400);
+        gateway.awaitNotCooling("main", "model-a");
         // a 500 HTML page
         provider.then(new Reply(500, Map.of("Content-Type", "text/html"), "<html><body>Internal error" + quoted + "</body></html>",
                 Duration.ZERO));
@@ -225,13 +226,10 @@ class SecretLeakTest {
     }
 
     /** Lets what a request leaves behind (a cancelled stream, its log line) finish before looking. */
-    private void awaitQuiet() throws InterruptedException {
-        provider.awaitNoOpenStreams(Duration.ofSeconds(5));
-        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-        while (gateway.camelContext().getInflightRepository().size() > 0 && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
-        Thread.sleep(200);
+    private void awaitQuiet() {
+        provider.awaitNoOpenStreams(Duration.ofSeconds(30));
+        await().atMost(Duration.ofSeconds(30)).until(() -> gateway.camelContext().getInflightRepository().size() == 0
+                && BusyThreads.count() == 0);
     }
 
     /** Every readable attribute of every MBean of the platform server, as text. */

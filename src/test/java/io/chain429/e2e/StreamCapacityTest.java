@@ -1,6 +1,7 @@
 package io.chain429.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.chain429.e2e.ProviderSimulator.Reply;
 import io.chain429.e2e.ProviderSimulator.StreamScript;
@@ -39,15 +40,14 @@ class StreamCapacityTest {
                     streams.add(clients.submit(() -> gateway.streamChat("long")));
                 }
                 clients.shutdown();
-                Thread.sleep(500); // every stream committed and relaying
+                await("every stream committed and relaying").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(10))
+                        .until(() -> first.openStreams() == MAX_CONCURRENT_REQUESTS || streams.stream().anyMatch(Future::isDone));
 
-                long start = System.nanoTime();
                 HttpResponse<String> other = gateway.chat("short");
-                long tookMillis = (System.nanoTime() - start) / 1_000_000;
 
                 assertThat(other.statusCode()).isEqualTo(200);
-                assertThat(tookMillis).as("answered while %d streams are open", MAX_CONCURRENT_REQUESTS).isLessThan(1_000);
-                assertThat(streams).allSatisfy(stream -> assertThat(stream.isDone()).as("still streaming").isFalse());
+                assertThat(streams).as("answered while %d streams are open", MAX_CONCURRENT_REQUESTS)
+                        .allSatisfy(stream -> assertThat(stream.isDone()).as("still streaming").isFalse());
                 for (Future<RunningGateway.Streamed> stream : streams) {
                     assertThat(stream.get().endsWithDone()).isTrue();
                 }
