@@ -2,6 +2,7 @@ package io.chain429.e2e;
 
 import static io.chain429.e2e.RunningGateway.chains;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -194,13 +195,7 @@ class ConsoleOperationsTest {
     /** A new quota key gets its MBean at the next background refresh (every 5 s). */
     private JsonNode awaitQuotaKeys(String provider) throws IOException, InterruptedException {
         String search = "{\"type\":\"search\",\"mbean\":\"io.chain429:type=QuotaKey,provider=" + provider + ",*\"}";
-        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-        JsonNode found = jolokia(search);
-        while (found.isEmpty() && System.nanoTime() < deadline) {
-            Thread.sleep(100);
-            found = jolokia(search);
-        }
-        return found;
+        return await().atMost(Duration.ofSeconds(30)).until(() -> jolokia(search), found -> !found.isEmpty());
     }
 
     private void login() throws IOException, InterruptedException {

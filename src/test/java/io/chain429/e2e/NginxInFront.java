@@ -1,5 +1,7 @@
 package io.chain429.e2e;
 
+import static org.awaitility.Awaitility.await;
+
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -9,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * Debian's nginx as a child process, serving the project's own site config ({@code docker/nginx.conf}) on a loopback
@@ -20,7 +23,7 @@ final class NginxInFront implements AutoCloseable {
     static final Path SITE = Path.of("docker", "nginx.conf");
     private static final String SHIPPED_LISTEN = "listen 80;";
     private static final String SHIPPED_UPSTREAM = "server 127.0.0.1:4290;";
-    private static final Duration READY_WITHIN = Duration.ofSeconds(15);
+    private static final Duration READY_WITHIN = Duration.ofSeconds(30);
 
     private final Process process;
     private final int port;
@@ -86,20 +89,22 @@ final class NginxInFront implements AutoCloseable {
                 """.formatted(dir);
     }
 
-    private static boolean awaitListening(Process process, int port) throws InterruptedException {
-        long deadline = System.nanoTime() + READY_WITHIN.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (!process.isAlive()) {
-                return false;
-            }
-            try (Socket socket = new Socket()) {
-                socket.connect(new InetSocketAddress("127.0.0.1", port), 200);
-                return process.isAlive();
-            } catch (IOException notYet) {
-                Thread.sleep(50);
-            }
+    private static boolean awaitListening(Process process, int port) {
+        try {
+            await().atMost(READY_WITHIN).pollInterval(Duration.ofMillis(50)).until(() -> !process.isAlive() || listening(port));
+        } catch (ConditionTimeoutException e) {
+            return false;
         }
-        return false;
+        return process.isAlive();
+    }
+
+    private static boolean listening(int port) {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress("127.0.0.1", port), 200);
+            return true;
+        } catch (IOException notYet) {
+            return false;
+        }
     }
 
     private static String readIfExists(Path file) throws IOException {

@@ -1,5 +1,7 @@
 package io.chain429.e2e;
 
+import static org.awaitility.Awaitility.await;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -10,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * A real {@code redis-server} (the Debian package; {@code .ci/run} installs it) run as this test's child process on a
@@ -59,17 +62,16 @@ public final class RedisServer implements AutoCloseable {
         command.addAll(options);
         process = new ProcessBuilder(command)
                 .redirectErrorStream(true).redirectOutput(dir.resolve("redis-" + port + ".log").toFile()).start();
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (System.nanoTime() < deadline) {
-            if (!process.isAlive()) {
-                throw new IllegalStateException("redis-server exited: " + Files.readString(dir.resolve("redis-" + port + ".log")));
-            }
-            if (pings()) {
-                return;
-            }
-            Thread.sleep(50);
+        try {
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).until(() -> {
+                if (!process.isAlive()) {
+                    throw new IllegalStateException("redis-server exited: " + Files.readString(dir.resolve("redis-" + port + ".log")));
+                }
+                return pings();
+            });
+        } catch (ConditionTimeoutException e) {
+            throw new IllegalStateException("redis-server did not answer on port " + port, e);
         }
-        throw new IllegalStateException("redis-server did not answer on port " + port);
     }
 
     /** Stops it the hard way, as a crash or a network cut would look to its clients. */

@@ -1,5 +1,7 @@
 package io.chain429.e2e;
 
+import static org.awaitility.Awaitility.await;
+
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -11,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * A 429chain replica in a JVM of its own (this test's classpath, {@code io.chain429.App}), so that a test can kill it
@@ -74,23 +77,22 @@ final class ReplicaProcess implements AutoCloseable {
 
     private void awaitReady() throws Exception {
         HttpClient http = HttpClient.newHttpClient();
-        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-        while (System.nanoTime() < deadline) {
-            if (!process.isAlive()) {
-                throw new IllegalStateException("the replica exited during start-up:\n" + Files.readString(log));
-            }
-            try {
-                if (http.send(HttpRequest.newBuilder(uri("/v1/models")).build(), HttpResponse.BodyHandlers.discarding()).statusCode() == 200
-                        && Files.readString(log).contains("is reachable")) {
-                    return;
+        try {
+            await().atMost(Duration.ofSeconds(90)).until(() -> {
+                if (!process.isAlive()) {
+                    throw new IllegalStateException("the replica exited during start-up:\n" + Files.readString(log));
                 }
-            } catch (IOException notYet) {
-                // not listening yet
-            }
-            Thread.sleep(100);
+                try {
+                    return http.send(HttpRequest.newBuilder(uri("/v1/models")).build(), HttpResponse.BodyHandlers.discarding()).statusCode() == 200
+                            && Files.readString(log).contains("is reachable");
+                } catch (IOException notYet) {
+                    return false; // not listening yet
+                }
+            });
+        } catch (ConditionTimeoutException e) {
+            kill();
+            throw new IllegalStateException("the replica did not start; see " + log, e);
         }
-        kill();
-        throw new IllegalStateException("the replica did not start; see " + log);
     }
 
     private static int freePort() throws IOException {

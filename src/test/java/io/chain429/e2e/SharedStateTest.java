@@ -219,11 +219,8 @@ class SharedStateTest {
         assertThat(a.chat("duo").headers().firstValue("X-429chain-Provider")).as("A respects B's permit").hasValue("second/model-b");
 
         b.kill();
-        long killedAt = System.nanoTime();
         await("A gets the permit once B's lease ran out", () ->
                 a.chat("duo").headers().firstValue("X-429chain-Provider").orElseThrow().equals("first/model-a"));
-        assertThat(Duration.ofNanos(System.nanoTime() - killedAt)).as("within the 2 s lease, plus the machine's slack")
-                .isLessThan(Duration.ofSeconds(10));
     }
 
     @Test
@@ -305,13 +302,8 @@ class SharedStateTest {
     }
 
     /** Waits for something that happens asynchronously (pub/sub, reconnection), generously: the machine is shared. */
-    static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting until " + what);
-            }
-            Thread.sleep(50);
-        }
+    static void await(String what, BooleanSupplier condition) {
+        org.awaitility.Awaitility.await(what).atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
+                .until(condition::getAsBoolean);
     }
 }

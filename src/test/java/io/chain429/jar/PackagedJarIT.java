@@ -1,6 +1,7 @@
 package io.chain429.jar;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -114,10 +115,11 @@ class PackagedJarIT {
                     .build();
             waitForAnswer(http, HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/models")).build());
             var stream = http.sendAsync(streamRequest, HttpResponse.BodyHandlers.ofString());
-            Thread.sleep(500);
+            await("the stream is open").atMost(Duration.ofSeconds(30)).until(() -> provider.openStreams() == 1);
 
             process.destroy(); // SIGTERM
-            Thread.sleep(300);
+            await("the drain has begun").atMost(Duration.ofSeconds(30))
+                    .until(() -> Files.readString(logOf(process)).contains("shutting down: refusing new requests"));
             HttpResponse<String> refused = http.send(streamRequest, HttpResponse.BodyHandlers.ofString());
 
             assertThat(refused.statusCode()).isEqualTo(503);
@@ -181,21 +183,10 @@ class PackagedJarIT {
     }
 
     /** Waits until 429chain answers 200 here: its port opens once its routes are in place, after the JVM has started. */
-    private static HttpResponse<String> waitForAnswer(HttpClient http, HttpRequest request) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (true) {
-            try {
-                HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-                if (response.statusCode() == 200 || System.nanoTime() > deadline) {
-                    return response;
-                }
-            } catch (IOException notYetListening) {
-                if (System.nanoTime() > deadline) {
-                    throw notYetListening;
-                }
-            }
-            Thread.sleep(100);
-        }
+    private static HttpResponse<String> waitForAnswer(HttpClient http, HttpRequest request) {
+        return await().atMost(Duration.ofSeconds(60)).ignoreExceptionsInstanceOf(IOException.class) // not yet listening
+                .until(() -> http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8)),
+                        response -> response.statusCode() == 200);
     }
 
     private static int freePort() throws IOException {
