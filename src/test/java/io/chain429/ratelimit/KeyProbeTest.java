@@ -1,6 +1,7 @@
 package io.chain429.ratelimit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.chain429.config.GatewayConfig;
 import io.chain429.config.ProviderConfig;
@@ -20,7 +21,16 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.function.BooleanSupplier;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.logging.log4j.Level;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.core.LogEvent;
+import org.apache.logging.log4j.core.LoggerContext;
+import org.apache.logging.log4j.core.appender.AbstractAppender;
+import org.apache.logging.log4j.core.config.LoggerConfig;
+import org.apache.logging.log4j.core.config.Property;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -36,9 +46,11 @@ class KeyProbeTest {
             "{\"error\":{\"message\":\"Invalid API key\",\"type\":\"invalid_request_error\",\"code\":\"invalid_api_key\"}}";
     private static final Duration INITIAL = Duration.ofMillis(100);
     private static final Duration MAX = Duration.ofMillis(400);
+    private static final Duration WAIT = Duration.ofSeconds(30);
 
     private ProviderSimulator simulator;
     private Arrivals arrivals;
+    private ScheduledDelays delays;
     private final EmbeddedProviderState state = new EmbeddedProviderState(Clock.systemUTC());
     private static Vertx vertx;
     private KeyProbe probe;
@@ -64,6 +76,7 @@ class KeyProbeTest {
     void start() throws Exception {
         simulator = new ProviderSimulator("probed");
         arrivals = new Arrivals(simulator);
+        delays = new ScheduledDelays();
     }
 
     @AfterEach
@@ -72,6 +85,7 @@ class KeyProbeTest {
             probe.close();
         }
         arrivals.close();
+        delays.close();
         simulator.close();
     }
 
@@ -82,39 +96,41 @@ class KeyProbeTest {
 
         disable("sim");
 
-        assertThat(await(Duration.ofSeconds(5), () -> state.disabledReason("sim").isEmpty())).as("re-enabled").isTrue();
+        await("re-enabled").atMost(WAIT).until(() -> state.disabledReason("sim").isEmpty());
         assertThat(simulator.modelsRequestCount()).isEqualTo(3);
-        assertThat(await(Duration.ofSeconds(1), () -> arrivals.count() == 3)).isTrue();
+        await().atMost(WAIT).until(() -> arrivals.count() == 3);
         assertThat(simulator.modelsReceived()).allSatisfy(request -> {
             assertThat(request.path()).isEqualTo("/v1/models");
             assertThat(request.header("Authorization")).isEqualTo("Bearer " + KEY);
         });
         List<Long> gaps = arrivals.gapsMillis();
         assertThat(gaps).hasSize(2);
-        // A probe can come late on a loaded machine, never early: lower bounds are exact, upper bounds generous.
-        assertThat(gaps.get(0)).as("second probe: twice the initial delay").isBetween(180L, 1200L);
-        assertThat(gaps.get(1)).as("third probe: doubled again, reaching the cap").isBetween(380L, 1500L);
+        assertThat(delays.list()).as("second probe: twice the initial delay; third: doubled again, reaching the cap")
+                .containsExactly(Duration.ofMillis(200), MAX);
+        // A probe can come late on a loaded machine, never early: the gaps are at least those delays.
+        assertThat(gaps.get(0)).isGreaterThanOrEqualTo(180L);
+        assertThat(gaps.get(1)).isGreaterThanOrEqualTo(380L);
         assertThat(probe.probing("sim")).isFalse();
 
-        Thread.sleep(600);
-        assertThat(simulator.modelsRequestCount()).as("no probe once the key works").isEqualTo(3);
+        // for longer than the capped delay: nothing comes
+        await().during(Duration.ofMillis(600)).atMost(WAIT)
+                .until(() -> simulator.modelsRequestCount() == 3);
     }
 
     @Test
     void disabledTwiceStartsOneChainOfProbes() throws Exception {
         simulator.modelsAlways(Reply.json(401, UNAUTHORIZED));
         probe = start(provider("sim", simulator.baseUrl(), Timeouts.DEFAULT));
-        long started = System.nanoTime();
 
         disable("sim");
         probe.disabled("sim");
-        assertThat(await(Duration.ofSeconds(2), () -> simulator.modelsRequestCount() >= 1)).isTrue();
+        await().atMost(WAIT).until(() -> simulator.modelsRequestCount() >= 1);
         probe.disabled("sim"); // between two probes of the chain: still nothing new
 
-        Thread.sleep(Math.max(0, 900 - (System.nanoTime() - started) / 1_000_000));
-        // one chain probes at ~100, ~300, ~700 ms (next at ~1100); two chains would have probed about twice as often
-        assertThat(simulator.modelsRequestCount()).isBetween(2, 3);
-        assertThat(arrivals.gapsMillis()).as("no probes racing each other").allSatisfy(gap -> assertThat(gap).isGreaterThan(150L));
+        await().atMost(WAIT).until(() -> arrivals.count() >= 3 && delays.list().size() >= 2);
+        // one chain waits 100, 200, 400 ms between its probes; two chains would each have waited 100 then 200 ms
+        assertThat(delays.list().subList(0, 2)).as("one chain of delays").containsExactly(Duration.ofMillis(200), MAX);
+        assertThat(arrivals.gapsMillis().subList(0, 2)).as("no probes racing each other").allSatisfy(gap -> assertThat(gap).isGreaterThan(150L));
         assertThat(state.disabledReason("sim")).isPresent();
     }
 
@@ -126,12 +142,12 @@ class KeyProbeTest {
         disable("sim");
 
         // probes at ~100, 300, 700, 1100, 1500, 1900 ms
-        assertThat(await(Duration.ofSeconds(8), () -> arrivals.count() >= 6)).isTrue();
+        await().atMost(WAIT).until(() -> arrivals.count() >= 6 && delays.list().size() >= 5);
         List<Long> gaps = arrivals.gapsMillis().subList(0, 5);
         assertThat(gaps.get(0)).isGreaterThanOrEqualTo(180L);
         assertThat(gaps.subList(1, 5)).allSatisfy(gap -> assertThat(gap).isGreaterThanOrEqualTo(380L));
-        // capped: 200 + 4 x 400 = 1,800 ms; doubling on would take 200 + 400 + 800 + 1,600 + 3,200 = 6,200 ms
-        assertThat(gaps.stream().mapToLong(Long::longValue).sum()).as("capped at 400 ms, never 800").isLessThan(4000L);
+        assertThat(delays.list().subList(0, 5)).as("capped at 400 ms, never 800")
+                .containsExactly(Duration.ofMillis(200), MAX, MAX, MAX, MAX);
         assertThat(state.disabledReason("sim")).hasValue("HTTP 401");
         assertThat(probe.probing("sim")).isTrue();
     }
@@ -145,7 +161,7 @@ class KeyProbeTest {
 
         disable("sim");
 
-        assertThat(await(Duration.ofSeconds(5), () -> state.disabledReason("sim").isEmpty())).as("re-enabled").isTrue();
+        await("re-enabled").atMost(WAIT).until(() -> state.disabledReason("sim").isEmpty());
         assertThat(simulator.modelsRequestCount()).isEqualTo(2);
     }
 
@@ -155,9 +171,9 @@ class KeyProbeTest {
         probe = start(provider("sim", simulator.baseUrl(), Timeouts.DEFAULT));
 
         disable("sim");
-        assertThat(await(Duration.ofSeconds(3), () -> state.disabledReason("sim").isEmpty())).isTrue();
+        await().atMost(WAIT).until(() -> state.disabledReason("sim").isEmpty());
         disable("sim");
-        assertThat(await(Duration.ofSeconds(3), () -> state.disabledReason("sim").isEmpty())).isTrue();
+        await().atMost(WAIT).until(() -> state.disabledReason("sim").isEmpty());
 
         assertThat(simulator.modelsRequestCount()).isEqualTo(2);
     }
@@ -170,7 +186,7 @@ class KeyProbeTest {
         disable("sim");
         state.enable("sim"); // e.g. an operator, or a new key in the configuration
 
-        assertThat(await(Duration.ofSeconds(2), () -> !probe.probing("sim"))).isTrue();
+        await().atMost(WAIT).until(() -> !probe.probing("sim"));
         assertThat(simulator.modelsRequestCount()).isZero();
     }
 
@@ -183,7 +199,7 @@ class KeyProbeTest {
         state.disable("demo", "", "HTTP 401");
         probe.disabled("demo");
 
-        assertThat(await(Duration.ofSeconds(3), () -> state.disabledReason("demo").isEmpty())).isTrue();
+        await().atMost(WAIT).until(() -> state.disabledReason("demo").isEmpty());
     }
 
     @Test
@@ -214,15 +230,40 @@ class KeyProbeTest {
                 QuotaScope.PROVIDER, Limits.NONE, timeouts, Optional.empty(), 1);
     }
 
-    private static boolean await(Duration timeout, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (condition.getAsBoolean()) {
-                return true;
+    /** The delays the probe chose after failed probes, as it logs them at debug level: what it meant, not when it ran. */
+    private static final class ScheduledDelays implements AutoCloseable {
+        private static final String LOGGER = KeyProbe.class.getName();
+        private static final Pattern NEXT = Pattern.compile("next probe in (PT\\S+)$");
+        private final List<Duration> delays = new CopyOnWriteArrayList<>();
+        private final LoggerContext context = (LoggerContext) LogManager.getContext(false);
+        private final AbstractAppender appender = new AbstractAppender("key-probe-delays", null, null, true, Property.EMPTY_ARRAY) {
+            @Override
+            public void append(LogEvent event) {
+                Matcher next = NEXT.matcher(event.getMessage().getFormattedMessage());
+                if (next.find()) {
+                    delays.add(Duration.parse(next.group(1)));
+                }
             }
-            Thread.sleep(5);
+        };
+
+        ScheduledDelays() {
+            appender.start();
+            LoggerConfig config = new LoggerConfig(LOGGER, Level.DEBUG, true);
+            config.addAppender(appender, Level.DEBUG, null);
+            context.getConfiguration().addLogger(LOGGER, config);
+            context.updateLoggers();
         }
-        return condition.getAsBoolean();
+
+        List<Duration> list() {
+            return List.copyOf(delays);
+        }
+
+        @Override
+        public void close() {
+            context.getConfiguration().removeLogger(LOGGER);
+            context.updateLoggers();
+            appender.stop();
+        }
     }
 
     /** When each request reached the simulator, noticed by polling its count every millisecond. */
