@@ -2,6 +2,7 @@ package io.chain429.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -421,11 +422,10 @@ class ProviderSimulatorTest {
             raw.post("/v1/chat/completions", STREAM_BODY);
             raw.readHead();
             assertThat(sim.openStreams()).isEqualTo(1);
-            long start = System.nanoTime();
             sim.close();
-            raw.socket.setSoTimeout(2000);
-            assertThatThrownBy(raw::readChunk).isInstanceOf(IOException.class);
-            assertThat(millisSince(start)).isLessThan(1500);
+            raw.socket.setSoTimeout(30_000);
+            assertThatThrownBy(raw::readChunk).as("the connection ends, no read timeout")
+                    .isInstanceOf(IOException.class).isNotInstanceOf(SocketTimeoutException.class);
         }
         assertThat(sim.awaitNoOpenStreams(Duration.ofSeconds(2))).isTrue();
         assertThat(sim.streamsClosedByPeer()).isZero();
@@ -446,13 +446,12 @@ class ProviderSimulatorTest {
             }
             assertThat(raw.readChunk()).asString(StandardCharsets.UTF_8).isEqualTo("data: [DONE]\n\n");
 
-            assertThat(arrivals.get(0)).as("first event after the first event delay").isBetween(280L, 1500L);
+            assertThat(arrivals.get(0)).as("first event after the first event delay").isGreaterThanOrEqualTo(280L);
             assertThat(arrivals.get(0) - headers).as("headers sent at once, well before the first event").isGreaterThanOrEqualTo(150L);
             // An event can arrive late on a loaded machine, never early: check each against its schedule.
             for (int i = 1; i < 4; i++) {
                 assertThat(arrivals.get(i)).as("event " + i + " not before its interval").isGreaterThanOrEqualTo(300L + i * 150L - 20L);
             }
-            assertThat(arrivals.get(3)).as("and not held back either").isLessThan(300L + 3 * 150L + 1500L);
         }
     }
 
@@ -491,22 +490,20 @@ class ProviderSimulatorTest {
 
     @Test
     void delayedRepliesNoticeAPeerThatGivesUp() throws Exception {
-        sim.then(Reply.json(200, "{}").after(Duration.ofSeconds(10)),
-                Reply.stream(StreamScript.events("1").firstByteDelay(Duration.ofSeconds(10))),
-                Reply.stream(StreamScript.events("1").firstEventDelay(Duration.ofSeconds(10))));
+        // noticed while waiting: a reply that only found out when writing would take a minute
+        sim.then(Reply.json(200, "{}").after(Duration.ofSeconds(60)),
+                Reply.stream(StreamScript.events("1").firstByteDelay(Duration.ofSeconds(60))),
+                Reply.stream(StreamScript.events("1").firstEventDelay(Duration.ofSeconds(60))));
         for (int i = 1; i <= 3; i++) {
+            int sent = i;
             try (Raw raw = new Raw(port())) {
                 raw.post("/v1/chat/completions", STREAM_BODY);
-                Thread.sleep(100);
+                await().atMost(Duration.ofSeconds(30)).until(() -> sim.requestCount() == sent);
             }
-            long start = System.nanoTime();
-            while (sim.repliesClosedByPeer() < i && millisSince(start) < 2000) {
-                Thread.sleep(10);
-            }
+            await().atMost(Duration.ofSeconds(30)).until(() -> sim.repliesClosedByPeer() >= sent);
             assertThat(sim.repliesClosedByPeer()).isEqualTo(i);
-            assertThat(millisSince(start)).isLessThan(1000);
         }
-        assertThat(sim.awaitNoOpenStreams(Duration.ofSeconds(1))).isTrue();
+        assertThat(sim.awaitNoOpenStreams(Duration.ofSeconds(30))).isTrue();
         assertThat(sim.streamsClosedByPeer()).isEqualTo(2);
     }
 

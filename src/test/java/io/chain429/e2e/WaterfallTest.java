@@ -71,7 +71,7 @@ class WaterfallTest {
         assertThat(body.has("x_provider_extra")).isFalse();
         assertThat(response.headers().firstValue("X-429chain-Provider")).hasValue("first/model-a");
         assertThat(response.headers().firstValue("X-429chain-Attempts")).hasValue("1");
-        assertThat(Double.parseDouble(response.headers().firstValue("X-429chain-Overhead-Ms").orElseThrow())).isBetween(0.0, 1000.0);
+        assertThat(Double.parseDouble(response.headers().firstValue("X-429chain-Overhead-Ms").orElseThrow())).isNotNegative();
         assertThat(second.requestCount()).isZero();
     }
 

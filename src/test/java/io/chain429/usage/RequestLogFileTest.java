@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -91,18 +92,14 @@ class RequestLogFileTest {
         RequestLogFile log = new RequestLogFile(dir, RuntimeSettings.RequestLog.DEFAULT, 100);
         log.start();
 
-        long slowestNanos = 0;
-        long start = System.nanoTime();
-        for (int i = 0; i < 20_000; i++) {
-            long before = System.nanoTime();
-            String line = line(i);
-            log.append(() -> line);
-            slowestNanos = Math.max(slowestNanos, System.nanoTime() - before);
-        }
-        long totalMillis = (System.nanoTime() - start) / 1_000_000;
+        CompletableFuture<Void> appends = CompletableFuture.runAsync(() -> {
+            for (int i = 0; i < 20_000; i++) {
+                String line = line(i);
+                log.append(() -> line);
+            }
+        });
 
-        assertThat(totalMillis).as("20,000 appends, in ms").isLessThan(2_000);
-        assertThat(slowestNanos / 1_000_000).as("slowest append, in ms (a stuck write would take forever)").isLessThan(500);
+        appends.get(1, TimeUnit.MINUTES); // all 20,000 returned: a request thread held by the stuck write never would
         // queued: what the stuck writer took before it got stuck, and what the queue holds since
         assertThat(log.dropped()).isGreaterThanOrEqualTo(20_000 - 2 * 100 - 1);
 
