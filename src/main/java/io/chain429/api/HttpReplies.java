@@ -1,6 +1,8 @@
 package io.chain429.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.chain429.core.Json;
+import io.chain429.core.OpenAiError;
 import java.nio.ByteBuffer;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;

@@ -1,6 +1,7 @@
 package io.chain429.api;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.chain429.core.Json;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 

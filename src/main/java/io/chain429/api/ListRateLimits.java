@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.chain429.config.ProviderConfig;
 import io.chain429.config.Secret;
+import io.chain429.core.Json;
 import io.chain429.provider.Provider;
 import io.chain429.provider.ProviderRegistry;
 import io.chain429.ratelimit.LimitObservation;

@@ -1,5 +1,7 @@
 package io.chain429.api;
 
+import io.chain429.core.ApiException;
+import io.chain429.core.OpenAiError;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import org.apache.camel.Exchange;

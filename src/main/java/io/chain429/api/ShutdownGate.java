@@ -1,5 +1,7 @@
 package io.chain429.api;
 
+import io.chain429.core.ApiException;
+import io.chain429.core.OpenAiError;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;

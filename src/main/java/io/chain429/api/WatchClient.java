@@ -1,5 +1,6 @@
 package io.chain429.api;
 
+import io.chain429.core.ClientLink;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 import org.apache.camel.component.platform.http.vertx.HttpMessage;

@@ -1,6 +1,8 @@
 package io.chain429.api;
 
 import io.chain429.chain.Waterfall;
+import io.chain429.core.ApiException;
+import io.chain429.core.OpenAiError;
 import java.util.concurrent.CompletableFuture;
 import org.apache.camel.AsyncCallback;
 import org.apache.camel.Exchange;

@@ -1,9 +1,10 @@
 package io.chain429.api;
 
 import io.chain429.chain.Availability;
-import io.chain429.chain.Outcome;
-import io.chain429.chain.Step;
 import io.chain429.chain.Waterfall;
+import io.chain429.core.OpenAiError;
+import io.chain429.core.Outcome;
+import io.chain429.core.Step;
 import io.chain429.ratelimit.ProviderState;
 import java.time.Duration;
 import java.time.Instant;

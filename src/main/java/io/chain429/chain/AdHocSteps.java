@@ -1,5 +1,6 @@
 package io.chain429.chain;
 
+import io.chain429.core.Step;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,6 +1,9 @@
 package io.chain429.chain;
 
 import io.chain429.config.ProviderConfig;
+import io.chain429.core.Attempt;
+import io.chain429.core.Outcome;
+import io.chain429.core.Step;
 import io.chain429.ratelimit.Cooldown;
 import io.chain429.ratelimit.ProviderState;
 import io.chain429.ratelimit.QuotaKey;

@@ -1,12 +1,12 @@
 package io.chain429.chain;
 
-import io.chain429.api.ClientLink;
-import io.chain429.api.EventLoops;
-import io.chain429.provider.CallGuard;
+import io.chain429.core.CallGuard;
+import io.chain429.core.ClientLink;
+import io.chain429.core.EventLoops;
+import io.chain429.core.Step;
 import io.chain429.provider.Provider;
 import io.chain429.provider.UpstreamRequest;
 import io.chain429.ratelimit.ProviderState;
-import io.chain429.sse.CommitGate;
 import io.vertx.core.Context;
 import java.io.IOException;
 import java.util.Optional;
@@ -27,7 +27,7 @@ import org.apache.camel.support.AsyncProcessorSupport;
  * a stream, after its first token went to the client. It goes on as a task queued on the loop, so the I/O the loop
  * already has in hand (other streams' first tokens among it) comes first, and so that it never runs on whichever
  * thread completed the call (a provider's own scheduler, say). What follows the call does not block: waits leave the
- * event loop first ({@link WaterfallRouter}), and so does writing a stream read whole ({@link io.chain429.sse.FinishStream}).
+ * event loop first ({@link WaterfallRouter}), and so does writing a stream read whole ({@link io.chain429.api.FinishStream}).
  * On a request thread (after such a wait) the call is awaited there.
  */
 public final class CallProvider extends AsyncProcessorSupport {

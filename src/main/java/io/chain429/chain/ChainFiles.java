@@ -5,6 +5,8 @@ import io.chain429.config.ConfigLoader;
 import io.chain429.config.GatewayConfig;
 import io.chain429.config.ProviderConfig;
 import io.chain429.config.YamlNodes;
+import io.chain429.core.CommitMode;
+import io.chain429.core.Step;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

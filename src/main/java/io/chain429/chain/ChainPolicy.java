@@ -1,5 +1,6 @@
 package io.chain429.chain;
 
+import io.chain429.core.CommitMode;
 import java.time.Duration;
 
 /**

@@ -1,8 +1,11 @@
 package io.chain429.chain;
 
-import io.chain429.api.ClientLink;
 import io.chain429.config.Durations;
 import io.chain429.config.ProviderConfig.Timeouts;
+import io.chain429.core.ClientLink;
+import io.chain429.core.Outcome;
+import io.chain429.core.Reason;
+import io.chain429.core.Step;
 import io.chain429.provider.TotalTimeoutException;
 import java.io.IOException;
 import java.net.ConnectException;

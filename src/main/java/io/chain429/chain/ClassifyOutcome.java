@@ -1,11 +1,12 @@
 package io.chain429.chain;
 
-import io.chain429.api.ClientLink;
+import io.chain429.core.ClientLink;
+import io.chain429.core.Outcome;
+import io.chain429.core.Step;
 import io.chain429.provider.Provider;
-import io.chain429.ratelimit.QuotaKey;
-import io.chain429.sse.CommitGate;
 import io.chain429.provider.UpstreamResponse;
 import io.chain429.ratelimit.ProviderState;
+import io.chain429.ratelimit.QuotaKey;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 

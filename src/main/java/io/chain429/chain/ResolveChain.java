@@ -1,8 +1,9 @@
 package io.chain429.chain;
 
-import io.chain429.api.ApiException;
-import io.chain429.api.ChatRequest;
-import io.chain429.api.OpenAiError;
+import io.chain429.core.ApiException;
+import io.chain429.core.ChatRequest;
+import io.chain429.core.OpenAiError;
+import io.chain429.core.Step;
 import io.chain429.provider.ProviderRegistry;
 import java.util.Optional;
 import java.util.stream.Collectors;

@@ -1,6 +1,7 @@
 package io.chain429.chain;
 
-import io.chain429.api.ChatRequest;
+import io.chain429.core.ChatRequest;
+import io.chain429.core.Step;
 import io.chain429.provider.ProviderRegistry;
 import java.util.Arrays;
 import java.util.List;

@@ -1,7 +1,12 @@
 package io.chain429.chain;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.chain429.api.ChatRequest;
+import io.chain429.core.Attempt;
+import io.chain429.core.ChatRequest;
+import io.chain429.core.CommitMode;
+import io.chain429.core.Outcome;
+import io.chain429.core.Reason;
+import io.chain429.core.Step;
 import io.chain429.provider.Provider;
 import io.chain429.ratelimit.Reservation;
 import io.chain429.ratelimit.TokenEstimate;

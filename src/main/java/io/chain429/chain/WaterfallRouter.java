@@ -1,6 +1,10 @@
 package io.chain429.chain;
 
-import io.chain429.api.ClientLink;
+import io.chain429.core.Attempt;
+import io.chain429.core.ClientLink;
+import io.chain429.core.Outcome;
+import io.chain429.core.Reason;
+import io.chain429.core.Step;
 import io.chain429.ratelimit.ProviderState;
 import io.chain429.ratelimit.StepBreakers;
 import io.vertx.core.Context;

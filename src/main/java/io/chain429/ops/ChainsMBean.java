@@ -1,10 +1,10 @@
 package io.chain429.ops;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.chain429.api.Json;
 import io.chain429.chain.ChainDefinition;
 import io.chain429.chain.ChainRegistry;
-import io.chain429.chain.Step;
+import io.chain429.core.Json;
+import io.chain429.core.Step;
 import io.chain429.ratelimit.StepBreakers;
 import java.lang.management.ManagementFactory;
 import java.util.HashMap;

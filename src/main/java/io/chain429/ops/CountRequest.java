@@ -1,12 +1,12 @@
 package io.chain429.ops;
 
 import io.chain429.chain.AdHocSteps;
-import io.chain429.chain.Attempt;
-import io.chain429.chain.Outcome;
-import io.chain429.chain.Outcome.ClientGone;
-import io.chain429.chain.Reason;
-import io.chain429.chain.Step;
 import io.chain429.chain.Waterfall;
+import io.chain429.core.Attempt;
+import io.chain429.core.Outcome;
+import io.chain429.core.Outcome.ClientGone;
+import io.chain429.core.Reason;
+import io.chain429.core.Step;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;

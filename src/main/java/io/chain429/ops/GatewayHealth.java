@@ -1,5 +1,6 @@
 package io.chain429.ops;
 
+import io.chain429.api.OpenStreams;
 import io.chain429.api.ShutdownGate;
 import io.chain429.provider.Provider;
 import io.chain429.provider.ProviderRegistry;
@@ -7,7 +8,6 @@ import io.chain429.ratelimit.ProviderState;
 import io.chain429.ratelimit.StateBackendHealth;
 import io.chain429.ratelimit.StateSnapshot;
 import io.chain429.ratelimit.StepBreakers;
-import io.chain429.sse.OpenStreams;
 import java.util.Set;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;

@@ -2,7 +2,7 @@ package io.chain429.ops;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.chain429.api.Json;
+import io.chain429.core.Json;
 import io.chain429.usage.RequestRecord;
 import io.chain429.usage.Usage;
 import org.eclipse.jetty.http.HttpHeader;

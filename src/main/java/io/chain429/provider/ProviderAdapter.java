@@ -1,8 +1,10 @@
 package io.chain429.provider;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.chain429.chain.Outcome;
 import io.chain429.config.ProviderConfig;
+import io.chain429.core.CallGuard;
+import io.chain429.core.Outcome;
+import io.chain429.core.ProviderError;
 import io.chain429.ratelimit.LimitObservation;
 import java.io.IOException;
 import java.net.URI;

@@ -1,8 +1,9 @@
 package io.chain429.provider;
 
-import io.chain429.api.EventLoops;
 import io.chain429.config.ProviderConfig.Timeouts;
 import io.chain429.config.Secret;
+import io.chain429.core.CallGuard;
+import io.chain429.core.EventLoops;
 import io.chain429.sse.SseSource;
 import io.chain429.sse.StreamThread;
 import io.netty.channel.ConnectTimeoutException;

@@ -1,8 +1,8 @@
 package io.chain429.ratelimit;
 
-import io.chain429.chain.Reason;
-import io.chain429.chain.Step;
 import io.chain429.config.ProviderConfig.Limits;
+import io.chain429.core.Reason;
+import io.chain429.core.Step;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;

@@ -1,9 +1,9 @@
 package io.chain429.ratelimit;
 
-import io.chain429.chain.Reason;
-import io.chain429.chain.Step;
 import io.chain429.config.Durations;
 import io.chain429.config.GatewayConfig.Circuit;
+import io.chain429.core.Reason;
+import io.chain429.core.Step;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.core.IntervalFunction;

@@ -1,9 +1,9 @@
 package io.chain429.security;
 
-import io.chain429.api.ApiException;
-import io.chain429.api.OpenAiError;
 import io.chain429.config.ClientConfig;
 import io.chain429.config.ClientConfig.ClientLimits;
+import io.chain429.core.ApiException;
+import io.chain429.core.OpenAiError;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;

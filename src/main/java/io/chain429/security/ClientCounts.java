@@ -1,8 +1,8 @@
 package io.chain429.security;
 
-import io.chain429.api.ApiException;
-import io.chain429.api.OpenAiError;
 import io.chain429.config.ClientConfig.ClientLimits;
+import io.chain429.core.ApiException;
+import io.chain429.core.OpenAiError;
 import java.time.Duration;
 import java.time.Instant;
 

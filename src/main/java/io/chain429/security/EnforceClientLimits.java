@@ -1,8 +1,8 @@
 package io.chain429.security;
 
-import io.chain429.api.ChatRequest;
 import io.chain429.chain.Waterfall;
 import io.chain429.config.ClientConfig.ClientLimits;
+import io.chain429.core.ChatRequest;
 import io.chain429.ratelimit.TokenEstimate;
 import java.time.Clock;
 import org.apache.camel.Exchange;

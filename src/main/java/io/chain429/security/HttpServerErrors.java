@@ -1,7 +1,7 @@
 package io.chain429.security;
 
-import io.chain429.api.Json;
-import io.chain429.api.OpenAiError;
+import io.chain429.core.Json;
+import io.chain429.core.OpenAiError;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;

@@ -5,12 +5,12 @@ package io.chain429.sse;
  * stream is decided or over. Its owner sets it again only when it fires (not on every event), so a stream of many
  * events costs no timer churn.
  */
-final class StreamTimer {
+public final class StreamTimer {
 
     private StreamThread.Timer pending;
 
     /** Sets the timer, in place of any pending one. Call it on the stream's thread. */
-    void setAt(StreamThread thread, long deadlineNanos, Runnable task) {
+    public void setAt(StreamThread thread, long deadlineNanos, Runnable task) {
         cancel();
         pending = thread.scheduleAt(deadlineNanos, () -> {
             pending = null;
@@ -18,7 +18,7 @@ final class StreamTimer {
         });
     }
 
-    void cancel() {
+    public void cancel() {
         if (pending != null) {
             pending.cancel();
             pending = null;

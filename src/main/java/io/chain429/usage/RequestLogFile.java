@@ -1,7 +1,7 @@
 package io.chain429.usage;
 
 import io.chain429.config.RuntimeSettings;
-import io.chain429.security.Redactor;
+import io.chain429.core.Redactor;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;

@@ -10,6 +10,8 @@ import io.chain429.config.ProviderConfig;
 import io.chain429.config.ProviderConfig.Limits;
 import io.chain429.config.ProviderConfig.QuotaScope;
 import io.chain429.config.ProviderConfig.Timeouts;
+import io.chain429.core.CommitMode;
+import io.chain429.core.Step;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;

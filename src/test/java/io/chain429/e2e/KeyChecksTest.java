@@ -80,7 +80,7 @@ class KeyChecksTest {
                 .satisfies(check -> assertThat(check.header("Authorization")).isEqualTo("Bearer " + REJECTED_KEY));
         assertThat(status("unreachable").path("status").asText()).as("an unreachable provider says nothing of its key")
                 .isEqualTo("enabled");
-        assertThat(logs.rawEvents()).filteredOn(event -> event.startsWith("io.chain429.ratelimit.KeyCheck "))
+        assertThat(logs.rawEvents()).filteredOn(event -> event.startsWith("io.chain429.provider.KeyCheck "))
                 .anySatisfy(event -> assertThat(event)
                         .contains("provider unreachable could not reach it (connection refused); it stays enabled"))
                 .anySatisfy(event -> assertThat(event)

@@ -2,9 +2,9 @@ package io.chain429.provider;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.chain429.api.Json;
 import io.chain429.config.ProviderConfig;
 import io.chain429.config.Secret;
+import io.chain429.core.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;

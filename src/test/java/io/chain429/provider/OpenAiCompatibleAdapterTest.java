@@ -9,8 +9,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.chain429.chain.Outcome;
-import io.chain429.chain.Reason;
+import io.chain429.core.Outcome;
+import io.chain429.core.ProviderError;
+import io.chain429.core.Reason;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;

@@ -2,9 +2,9 @@ package io.chain429.ratelimit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.chain429.chain.Reason;
-import io.chain429.chain.Step;
 import io.chain429.config.GatewayConfig.Circuit;
+import io.chain429.core.Reason;
+import io.chain429.core.Step;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.time.Instant;

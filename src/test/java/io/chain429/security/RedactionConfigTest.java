@@ -2,6 +2,7 @@ package io.chain429.security;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.chain429.core.Redactor;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Random;

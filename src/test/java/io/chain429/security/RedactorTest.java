@@ -2,10 +2,11 @@ package io.chain429.security;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.chain429.core.Redactor;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 class RedactorTest {
 

@@ -1,8 +1,8 @@
 package io.chain429.provider.openrouter;
 
 import io.chain429.config.ProviderConfig;
+import io.chain429.core.ProviderError;
 import io.chain429.provider.OpenAiCompatibleAdapter;
-import io.chain429.provider.ProviderError;
 import io.chain429.provider.UpstreamResponse;
 import io.chain429.ratelimit.Dimension;
 import io.chain429.ratelimit.LimitObservation;

@@ -10,9 +10,9 @@ import static io.chain429.provider.cerebras.CerebrasAdapter.MAX_COMPLETION_TOKEN
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.chain429.chain.Outcome;
 import io.chain429.config.ProviderConfig;
 import io.chain429.config.ProviderConfig.Limits;
+import io.chain429.core.Outcome;
 import io.chain429.provider.UpstreamResponse;
 import java.time.Instant;
 import java.util.Optional;

@@ -7,8 +7,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.chain429.chain.Outcome;
-import io.chain429.provider.ProviderError;
+import io.chain429.core.Outcome;
+import io.chain429.core.ProviderError;
 import io.chain429.provider.UpstreamResponse;
 import java.time.Instant;
 import java.util.Optional;

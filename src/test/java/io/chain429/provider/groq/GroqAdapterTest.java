@@ -6,7 +6,7 @@ import static io.chain429.provider.AdapterFixtures.shaped;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.chain429.chain.Outcome;
+import io.chain429.core.Outcome;
 import io.chain429.provider.UpstreamResponse;
 import java.time.Duration;
 import java.time.Instant;

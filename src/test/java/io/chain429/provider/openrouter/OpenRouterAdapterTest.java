@@ -6,7 +6,7 @@ import static io.chain429.provider.AdapterFixtures.provider;
 import static io.chain429.provider.AdapterFixtures.response;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.chain429.chain.Outcome;
+import io.chain429.core.Outcome;
 import io.chain429.provider.UpstreamRequest;
 import io.chain429.provider.UpstreamResponse;
 import java.time.Instant;

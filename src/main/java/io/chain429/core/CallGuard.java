@@ -1,4 +1,4 @@
-package io.chain429.provider;
+package io.chain429.core;
 
 /**
  * Lets whoever waits for an upstream call abort it: when the client goes away, the call in flight is cancelled and

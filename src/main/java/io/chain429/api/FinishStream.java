@@ -1,17 +1,21 @@
-package io.chain429.sse;
+package io.chain429.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.chain429.api.ClientLink;
-import io.chain429.api.EventLoops;
-import io.chain429.api.Json;
-import io.chain429.chain.Attempt;
-import io.chain429.chain.Outcome;
-import io.chain429.chain.Reason;
+import io.chain429.chain.CommitGate;
+import io.chain429.chain.SseWriter;
 import io.chain429.chain.Waterfall;
-import io.chain429.provider.StreamItem;
+import io.chain429.core.Attempt;
+import io.chain429.core.ClientLink;
+import io.chain429.core.EventLoops;
+import io.chain429.core.Json;
+import io.chain429.core.LiveStream;
+import io.chain429.core.Outcome;
+import io.chain429.core.Reason;
+import io.chain429.core.StreamItem;
 import io.chain429.ratelimit.ProviderState;
 import io.chain429.ratelimit.StepBreakers;
+import io.chain429.sse.StreamThread;
 import io.vertx.core.Context;
 import java.util.List;
 import java.util.Optional;
@@ -33,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * {@code data: [DONE]}, and the failure counts against the provider.
  *
  * <p>A live stream is being relayed already, on its own connection's event loop, since its {@link CommitGate} saw the
- * first content ({@link LivePump}); the route goes on when the relay has ended, with no thread held meanwhile: on the
+ * first content (chain.LivePump); the route goes on when the relay has ended, with no thread held meanwhile: on the
  * event loop it came from, or on a request thread when it came from one. A stream read whole before the commit
  * ({@code commit: complete}), or a JSON answer re-told as a stream, is written from a request thread, since it waits
  * while the client's connection is full.

@@ -1,12 +1,11 @@
-package io.chain429.ratelimit;
+package io.chain429.provider;
 
-import io.chain429.chain.Reason;
-import io.chain429.chain.Step;
 import io.chain429.config.ProviderConfig;
 import io.chain429.config.ProviderConfig.Timeouts;
-import io.chain429.provider.Provider;
+import io.chain429.core.Reason;
+import io.chain429.core.Step;
 import io.chain429.provider.ProviderAdapter.ProbeResult;
-import io.chain429.provider.ProviderRegistry;
+import io.chain429.ratelimit.ProviderState;
 import java.net.ConnectException;
 import java.net.UnknownHostException;
 import java.net.http.HttpConnectTimeoutException;

@@ -1,4 +1,4 @@
-package io.chain429.security;
+package io.chain429.core;
 
 /**
  * Masks secrets in text bound for a log: credential header values ({@code Authorization: Bearer …}, {@code api-key:}

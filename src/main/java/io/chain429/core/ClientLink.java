@@ -1,6 +1,5 @@
-package io.chain429.api;
+package io.chain429.core;
 
-import io.chain429.provider.CallGuard;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;

@@ -1,7 +1,6 @@
-package io.chain429.chain;
+package io.chain429.core;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.chain429.api.OpenAiError;
 import java.time.Instant;
 import java.util.Optional;
 
@@ -42,7 +41,7 @@ public sealed interface Outcome {
      * A stream that reached its commit point (its first content event, or its end in {@code complete} mode): it goes
      * to the client from here, and no other step will be tried.
      */
-    record Streaming(io.chain429.sse.LiveStream stream) implements Outcome {
+    record Streaming(io.chain429.core.LiveStream stream) implements Outcome {
         public Reason reason() {
             return Reason.ANSWERED;
         }

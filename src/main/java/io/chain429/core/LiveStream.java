@@ -1,8 +1,6 @@
-package io.chain429.sse;
+package io.chain429.core;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.chain429.chain.Reason;
-import io.chain429.provider.StreamItem;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 

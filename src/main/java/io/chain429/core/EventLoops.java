@@ -1,4 +1,4 @@
-package io.chain429.api;
+package io.chain429.core;
 
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;

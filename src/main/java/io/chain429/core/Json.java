@@ -1,4 +1,4 @@
-package io.chain429.api;
+package io.chain429.core;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

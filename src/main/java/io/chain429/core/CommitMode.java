@@ -1,4 +1,4 @@
-package io.chain429.chain;
+package io.chain429.core;
 
 import java.util.List;
 import java.util.Optional;

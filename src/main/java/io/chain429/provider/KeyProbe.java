@@ -1,9 +1,8 @@
-package io.chain429.ratelimit;
+package io.chain429.provider;
 
 import io.chain429.config.Secret;
-import io.chain429.provider.Provider;
 import io.chain429.provider.ProviderAdapter.ProbeResult;
-import io.chain429.provider.ProviderRegistry;
+import io.chain429.ratelimit.ProviderState;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.Set;

@@ -1,4 +1,4 @@
-package io.chain429.sse;
+package io.chain429.api;
 
 import java.util.concurrent.atomic.AtomicInteger;
 

@@ -1,4 +1,4 @@
-package io.chain429.provider;
+package io.chain429.core;
 
 /**
  * An upstream error reduced to the fields 429chain reasons about. Built by the adapter from whatever shape the

@@ -1,4 +1,4 @@
-package io.chain429.ratelimit;
+package io.chain429.provider;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
@@ -13,9 +13,7 @@ import io.chain429.config.Secret;
 import io.chain429.e2e.ProviderSimulator;
 import io.chain429.e2e.ProviderSimulator.Reply;
 import io.chain429.ops.ProviderMBeans;
-import io.chain429.provider.AdapterRegistry;
-import io.chain429.provider.ProviderClients;
-import io.chain429.provider.ProviderRegistry;
+import io.chain429.ratelimit.EmbeddedProviderState;
 import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.net.ConnectException;

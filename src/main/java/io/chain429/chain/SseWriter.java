@@ -1,14 +1,13 @@
-package io.chain429.sse;
+package io.chain429.chain;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.chain429.api.ClientLink;
-import io.chain429.api.Json;
-import io.chain429.api.OpenAiError;
-import io.chain429.chain.Attempt;
-import io.chain429.chain.Step;
-import io.chain429.chain.Waterfall;
-import io.chain429.provider.StreamItem;
+import io.chain429.core.Attempt;
+import io.chain429.core.ClientLink;
+import io.chain429.core.Json;
+import io.chain429.core.OpenAiError;
+import io.chain429.core.Step;
+import io.chain429.core.StreamItem;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import java.nio.charset.StandardCharsets;
@@ -19,7 +18,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * ended well, else with one error event and no {@code [DONE]}, so that clients raise an error instead of keeping a
  * truncated answer as if it were whole. Used by one thread at a time.
  */
-final class SseWriter {
+public final class SseWriter {
 
     private static final Buffer DONE = Buffer.buffer("data: [DONE]\n\n");
 
@@ -30,7 +29,7 @@ final class SseWriter {
     private JsonNode usage;
     private boolean gone;
 
-    SseWriter(ClientLink client, Waterfall waterfall) {
+    public SseWriter(ClientLink client, Waterfall waterfall) {
         this.client = client;
         this.response = client.response();
         this.waterfall = waterfall;
@@ -38,7 +37,7 @@ final class SseWriter {
     }
 
     /** Commits the waterfall's last attempt: the status and headers go out, and the waterfall is over. */
-    void commit(Attempt served) {
+    public void commit(Attempt served) {
         commit(served.step().toString(), waterfall.sentCount(), waterfall.overheadHeader());
     }
 
@@ -77,7 +76,7 @@ final class SseWriter {
      *
      * @return false when the client's connection is full (see {@link #onRoom}) or gone
      */
-    boolean chunk(StreamItem.Chunk chunk) {
+    public boolean chunk(StreamItem.Chunk chunk) {
         ObjectNode json = chunk.chunk();
         if (json.path("usage").isObject()) {
             usage = json.get("usage");
@@ -93,13 +92,13 @@ final class SseWriter {
     }
 
     /** Writes one event carrying this JSON; false as for {@link #chunk}. */
-    boolean json(ObjectNode json) {
+    public boolean json(ObjectNode json) {
         byte[] bytes = Json.bytes(json);
         return send(Buffer.buffer(bytes.length + 8).appendString("data: ").appendBytes(bytes).appendString("\n\n"));
     }
 
     /** Writes the usage chunk of a complete answer re-told as a stream, if the client asked for usage. */
-    boolean usageChunk(ObjectNode chunk, JsonNode completionUsage) {
+    public boolean usageChunk(ObjectNode chunk, JsonNode completionUsage) {
         usage = completionUsage;
         if (!includeUsage) {
             return !gone();
@@ -111,7 +110,7 @@ final class SseWriter {
     }
 
     /** Ends the response: with [DONE] when {@code failure} is null, else with one error event saying why. */
-    void end(String failure) {
+    public void end(String failure) {
         Buffer last;
         if (failure == null) {
             last = DONE;
@@ -133,7 +132,7 @@ final class SseWriter {
     }
 
     /** Ends the response if nothing did. Camel would otherwise write its own response over the stream's head. */
-    void close() {
+    public void close() {
         if (!response.ended()) {
             try {
                 response.end();
@@ -144,7 +143,7 @@ final class SseWriter {
     }
 
     /** Runs the action once the client's connection can take more: at once, or from the connection's event loop. */
-    void onRoom(Runnable action) {
+    public void onRoom(Runnable action) {
         AtomicBoolean done = new AtomicBoolean();
         Runnable once = () -> {
             if (done.compareAndSet(false, true)) {
@@ -157,12 +156,12 @@ final class SseWriter {
         }
     }
 
-    boolean gone() {
+    public boolean gone() {
         return gone || client.gone();
     }
 
     /** The usage the provider reported, whether or not the client got it. */
-    JsonNode usage() {
+    public JsonNode usage() {
         return usage;
     }
 

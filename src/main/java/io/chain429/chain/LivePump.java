@@ -1,11 +1,15 @@
-package io.chain429.sse;
+package io.chain429.chain;
 
-import io.chain429.chain.Reason;
-import io.chain429.chain.Step;
 import io.chain429.config.Durations;
 import io.chain429.config.ProviderConfig.Timeouts;
+import io.chain429.core.LiveStream;
+import io.chain429.core.Reason;
+import io.chain429.core.Step;
+import io.chain429.core.StreamItem;
 import io.chain429.provider.ChunkReader;
-import io.chain429.provider.StreamItem;
+import io.chain429.sse.SseEvent;
+import io.chain429.sse.SseSource;
+import io.chain429.sse.StreamTimer;
 import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;

@@ -1,4 +1,4 @@
-package io.chain429.chain;
+package io.chain429.core;
 
 /** One step of a chain: a provider and one of its models. Model ids may themselves contain '/' and ':'. */
 public record Step(String providerId, String model) {

@@ -1,6 +1,6 @@
-package io.chain429.api;
+package io.chain429.core;
 
-/** Ends a request with an OpenAI-shaped error; thrown by processors, rendered by {@link WriteApiError}. */
+/** Ends a request with an OpenAI-shaped error; thrown by processors, rendered by the API's error writer. */
 public class ApiException extends RuntimeException {
 
     private final int status;
