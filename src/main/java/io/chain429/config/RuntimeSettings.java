@@ -27,6 +27,7 @@ import java.util.regex.Pattern;
  * @param tls                   the certificate and key the proxy port serves HTTPS with; empty: plain HTTP
  * @param environment the variables {@code ${env:NAME}} in the config files resolve against
  * @param requestLog  where the per-request log goes and how much of it is kept
+ * @param clientTimeouts how long the API port waits for a client to send its request, or its next one
  */
 public record RuntimeSettings(
         String host,
@@ -39,7 +40,8 @@ public record RuntimeSettings(
         Duration shutdownGrace,
         Optional<TlsFiles> tls,
         Map<String, String> environment,
-        RequestLog requestLog) {
+        RequestLog requestLog,
+        ClientTimeouts clientTimeouts) {
 
     private static final Pattern SIZE = Pattern.compile("(\\d{1,18})\\s*((?i:KB|MB|GB)?)");
 
@@ -52,6 +54,21 @@ public record RuntimeSettings(
      */
     public record RequestLog(long maxFileBytes, int files, boolean console) {
         public static final RequestLog DEFAULT = new RequestLog(10L * 1024 * 1024, 5, false);
+    }
+
+    /**
+     * How long the API port waits for a client's request: its headers (from the connection opening, or from the first
+     * byte of a request on a kept-alive connection), then its whole body, and between one answer and the next request.
+     * Only reading a request is bounded: once it has arrived, the provider call and the answer (a stream too) take as
+     * long as they take.
+     *
+     * <p>Keep-alive defaults to 75 s, longer than the 60 s after which load balancers and reverse proxies in front
+     * (nginx's upstream keepalive_timeout, AWS ALB, ...) drop their idle connections: the side in front closes first and
+     * never sends a request into a connection 429chain is closing at that moment (which it would answer with a 502).
+     */
+    public record ClientTimeouts(Duration headers, Duration body, Duration keepAlive) {
+        public static final ClientTimeouts DEFAULT = new ClientTimeouts(Duration.ofSeconds(10), Duration.ofSeconds(30),
+                Duration.ofSeconds(75));
     }
 
     public static RuntimeSettings fromEnvironment() {
@@ -82,7 +99,11 @@ public record RuntimeSettings(
                 new RequestLog(
                         bytes(lookup, "CHAIN429_REQUEST_LOG_MAX_SIZE", RequestLog.DEFAULT.maxFileBytes()),
                         positive(lookup, "CHAIN429_REQUEST_LOG_FILES", RequestLog.DEFAULT.files()),
-                        bool(lookup, "CHAIN429_REQUEST_LOG_CONSOLE", RequestLog.DEFAULT.console())));
+                        bool(lookup, "CHAIN429_REQUEST_LOG_CONSOLE", RequestLog.DEFAULT.console())),
+                new ClientTimeouts(
+                        positiveDuration(lookup, "CHAIN429_HEADER_TIMEOUT", ClientTimeouts.DEFAULT.headers()),
+                        positiveDuration(lookup, "CHAIN429_BODY_TIMEOUT", ClientTimeouts.DEFAULT.body()),
+                        positiveDuration(lookup, "CHAIN429_KEEP_ALIVE_TIMEOUT", ClientTimeouts.DEFAULT.keepAlive())));
     }
 
     public Path gatewayConfigFile() {
@@ -160,6 +181,14 @@ public record RuntimeSettings(
         } catch (IllegalArgumentException e) {
             throw new ConfigException(name, 0, null, e.getMessage());
         }
+    }
+
+    private static Duration positiveDuration(Function<String, String> lookup, String name, Duration fallback) {
+        Duration value = duration(lookup, name, fallback);
+        if (value.isZero() || value.isNegative()) {
+            throw new ConfigException(name, 0, null, "expected a duration above 0 like 500ms, 10s or 1m, got '" + lookup.apply(name) + "'");
+        }
+        return value;
     }
 
     /** A certificate without its key (or the reverse) is a half-done set-up, not a request for plain HTTP. */

@@ -86,4 +86,27 @@ class RuntimeSettingsTest {
                 .hasMessageContaining("CHAIN429_REQUEST_LOG_MAX_SIZE")
                 .hasMessageContaining("'10 parsecs'");
     }
+
+    @Test
+    void clientsHave10sForTheirHeaders30sForTheirBodyAnd75sBetweenRequestsUnlessSetOtherwise(@TempDir Path config) throws Exception {
+        Files.writeString(config.resolve("application.properties"), "CHAIN429_BODY_TIMEOUT = 1m\n");
+
+        RuntimeSettings settings = RuntimeSettings.resolve(Map.of("CHAIN429_CONFIG_DIR", config.toString(),
+                "CHAIN429_HEADER_TIMEOUT", "500ms"));
+
+        assertThat(settings.clientTimeouts()).isEqualTo(new RuntimeSettings.ClientTimeouts(
+                java.time.Duration.ofMillis(500), java.time.Duration.ofMinutes(1), java.time.Duration.ofSeconds(75)));
+        assertThat(RuntimeSettings.resolve(Map.of("CHAIN429_CONFIG_DIR", config.resolve("none").toString())).clientTimeouts())
+                .isEqualTo(RuntimeSettings.ClientTimeouts.DEFAULT);
+    }
+
+    @Test
+    void aClientTimeoutMustBeADurationAboveZero(@TempDir Path empty) {
+        for (String bad : new String[] {"0s", "10", "soon"}) {
+            assertThatThrownBy(() -> RuntimeSettings.resolve(Map.of("CHAIN429_CONFIG_DIR", empty.toString(), "CHAIN429_KEEP_ALIVE_TIMEOUT", bad)))
+                    .isInstanceOf(ConfigException.class)
+                    .hasMessageContaining("CHAIN429_KEEP_ALIVE_TIMEOUT")
+                    .hasMessageContaining("'" + bad + "'");
+        }
+    }
 }
