@@ -1,5 +1,6 @@
 package io.chain429.api;
 
+import io.chain429.api.connection.GuardedHttpServer;
 import io.chain429.config.ListenAddress;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
@@ -30,6 +31,9 @@ import org.slf4j.LoggerFactory;
  * <p>Camel's server also reports a port it cannot bind only in its log (a warning, and a stack trace from the event
  * loop) and lets start-up go on, serving nothing while another process answers. Here that stops start-up with one line
  * naming the setting ({@link ListenAddress}).
+ *
+ * <p>And the port is Vert.x's HTTP server made strict ({@link GuardedHttpServer}): a request framed ambiguously is
+ * refused.
  */
 public final class ApiHttpServer extends VertxPlatformHttpServer implements StartupListener, Ordered {
 
@@ -83,7 +87,7 @@ public final class ApiHttpServer extends VertxPlatformHttpServer implements Star
         Router root = Router.router(getVertx());
         root.route(configuration.getPath() + "*").subRouter(
                 VertxPlatformHttpRouter.lookup(getCamelContext(), VertxPlatformHttpRouter.getRouterNameFromPort(configuration.getPort())));
-        HttpServer listening = getVertx().createHttpServer(options).requestHandler(root);
+        HttpServer listening = new GuardedHttpServer(getVertx(), options).requestHandler(root);
         listening.listen(configuration.getBindPort(), configuration.getBindHost()).toCompletionStage().toCompletableFuture().get();
         server = listening;
     }

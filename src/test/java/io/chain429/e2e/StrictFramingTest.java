@@ -1,0 +1,131 @@
+package io.chain429.e2e;
+
+import static io.chain429.e2e.RunningGateway.chains;
+import static io.chain429.e2e.RawConnection.chatRequest;
+import static io.chain429.e2e.RawConnection.getRequest;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.chain429.e2e.RawConnection.Answer;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * HTTP/1.1 framing read as RFC 9112 asks, over raw sockets against the running service: a request whose length is
+ * ambiguous or cannot be determined is refused and its connection closed (so nothing hidden in its body is read as a
+ * second request).
+ */
+class StrictFramingTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String CHAT = "{\"model\":\"solo\",\"messages\":[{\"role\":\"user\",\"content\":\"hi there\"}]}";
+    /** A second request hidden in the body of the first: what a smuggling client hopes the server will answer. */
+    private static final String SMUGGLED = getRequest("/v1/ratelimits");
+
+    private static ProviderSimulator provider;
+    private static RunningGateway gateway;
+
+    @BeforeAll
+    static void boot() throws Exception {
+        provider = new ProviderSimulator("p");
+        gateway = GatewayFolders.start("""
+                version: 1
+                providers:
+                  - id: p
+                    type: openai-compatible
+                    baseUrl: %s
+                """.formatted(provider.baseUrl()), GatewayFolders.BODY_LIMIT_PROPERTIES, chains("solo", "p/m"), Map.of());
+    }
+
+    @AfterAll
+    static void stop() {
+        gateway.close();
+        provider.close();
+    }
+
+    @Test
+    void contentLengthWithTransferEncodingIsRefusedWith400AndTheConnectionClosed() throws Exception {
+        // read as chunked, the body ends at "0"; read by its length, it is the whole JSON: the two readings differ
+        String chunkedBody = Integer.toHexString(CHAT.length()) + "\r\n" + CHAT + "\r\n0\r\n\r\n";
+        assertRefusedAndClosed(400, "invalid_framing", "POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                + "Content-Type: application/json\r\nContent-Length: " + chunkedBody.length() + "\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + chunkedBody + SMUGGLED);
+    }
+
+    @Test
+    void anUnknownFinalTransferCodingWithAContentLengthIsRefusedWith400AndTheConnectionClosed() throws Exception {
+        assertRefusedAndClosed(400, "invalid_framing", "POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                + "Content-Type: application/json\r\nContent-Length: " + CHAT.length() + "\r\nTransfer-Encoding: xchunked\r\n\r\n"
+                + CHAT + SMUGGLED);
+    }
+
+    @Test
+    void aFinalTransferCodingOtherThanChunkedIsRefusedWith400AndTheConnectionClosed() throws Exception {
+        assertRefusedAndClosed(400, "invalid_framing", "POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                + "Content-Type: application/json\r\nTransfer-Encoding: chunked, xchunked\r\n\r\n" + CHAT + SMUGGLED);
+    }
+
+    @Test
+    void aTransferCodingOtherThanChunkedIsRefusedWith501AndTheConnectionClosed() throws Exception {
+        String chunkedBody = Integer.toHexString(CHAT.length()) + "\r\n" + CHAT + "\r\n0\r\n\r\n";
+        assertRefusedAndClosed(501, "unsupported_transfer_coding", "POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                + "Content-Type: application/json\r\nTransfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n" + chunkedBody + SMUGGLED);
+    }
+
+    @Test
+    void aTransferEncodingInAnHttp10RequestIsRefusedWith400AndTheConnectionClosed() throws Exception {
+        String chunkedBody = Integer.toHexString(CHAT.length()) + "\r\n" + CHAT + "\r\n0\r\n\r\n";
+        assertRefusedAndClosed(400, "invalid_framing", "POST /v1/chat/completions HTTP/1.0\r\nHost: 127.0.0.1\r\n"
+                + "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n" + chunkedBody + SMUGGLED);
+    }
+
+    @Test
+    void headersOverTheLimitAreRefusedWithAnOpenAiShaped431() throws Exception {
+        assertRefusedAndClosed(431, "request_headers_too_large", "GET /v1/models HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Padding: "
+                + "x".repeat(10_000) + "\r\n\r\n");
+    }
+
+    @Test
+    void wellFramedRequestsKeepTheirConnection() throws Exception {
+        String chunkedBody = Integer.toHexString(CHAT.length()) + "\r\n" + CHAT + "\r\n0\r\n\r\n";
+        try (RawConnection client = RawConnection.to(gateway)) {
+            client.send("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                    + "Transfer-Encoding: Chunked\r\n\r\n" + chunkedBody);
+            Answer chunked = client.readAnswer();
+            client.send(chatRequest(CHAT));
+            Answer sized = client.readAnswer();
+            client.send(getRequest("/v1/models"));
+            Answer models = client.readAnswer();
+
+            assertThat(chunked.status()).as(chunked.body()).isEqualTo(200);
+            assertThat(sized.status()).isEqualTo(200);
+            assertThat(models.status()).isEqualTo(200);
+            assertThat(models.header("Connection")).isNull();
+        }
+    }
+
+    private static void assertRefusedAndClosed(int status, String code, String request) throws Exception {
+        int before = provider.requestCount();
+        try (RawConnection client = RawConnection.to(gateway)) {
+            client.send(request);
+
+            Answer answer = client.readAnswer();
+
+            assertThat(answer.status()).as(answer.body()).isEqualTo(status);
+            assertThat(answer.header("Connection")).isEqualTo("close");
+            assertThat(openAiError(answer).path("code").asText()).isEqualTo(code);
+            assertThat(client.closedByServer()).as("closed, and nothing else answered").isTrue();
+        }
+        assertThat(provider.requestCount()).as("no provider was called").isEqualTo(before);
+    }
+
+    private static JsonNode openAiError(Answer answer) throws Exception {
+        JsonNode error = JSON.readTree(answer.body()).path("error");
+        assertThat(error.path("type").asText()).isEqualTo("invalid_request_error");
+        assertThat(error.path("message").asText()).isNotBlank();
+        return error;
+    }
+}
