@@ -236,9 +236,10 @@ public final class Gateway {
         tls.ifPresent(certificate -> main.addOverrideProperty("camel.server.useGlobalSslContextParameters", "true"));
 
         main.bind("vertx", vertx);
-        // the API port opens once every route has started, and a port that cannot be bound stops start-up (ApiHttpServer)
+        // the API port opens once every route has started, and a port that cannot be bound stops start-up (ApiHttpServer);
+        // it gives clients limited time to send their requests and reads their framing strictly (GuardedHttpServer)
         main.bind("apiHttpServerFactory", new ApiHttpServerFactory(new ListenAddress(settings.host(), settings.port(),
-                "CHAIN429_HOST", "CHAIN429_PORT")));
+                "CHAIN429_HOST", "CHAIN429_PORT"), settings.clientTimeouts()));
         // Requests start on their connection's event loop (see EventLoopHttpEngine), unless a step before the provider
         // call may block (Redis: a round trip per check) or the request threads are all taken (then they queue).
         main.bind("platform-http-engine", new EventLoopHttpEngine(settings.port(), () -> redis.isEmpty()

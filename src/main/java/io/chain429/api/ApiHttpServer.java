@@ -2,6 +2,7 @@ package io.chain429.api;
 
 import io.chain429.api.connection.GuardedHttpServer;
 import io.chain429.config.ListenAddress;
+import io.chain429.config.RuntimeSettings.ClientTimeouts;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
@@ -32,8 +33,9 @@ import org.slf4j.LoggerFactory;
  * loop) and lets start-up go on, serving nothing while another process answers. Here that stops start-up with one line
  * naming the setting ({@link ListenAddress}).
  *
- * <p>And the port is Vert.x's HTTP server made strict ({@link GuardedHttpServer}): a request framed ambiguously is
- * refused.
+ * <p>And the port is Vert.x's HTTP server made strict ({@link GuardedHttpServer}): a client has
+ * {@code CHAIN429_HEADER_TIMEOUT}, {@code CHAIN429_BODY_TIMEOUT} and {@code CHAIN429_KEEP_ALIVE_TIMEOUT} to send its
+ * requests, and a request framed ambiguously is refused.
  */
 public final class ApiHttpServer extends VertxPlatformHttpServer implements StartupListener, Ordered {
 
@@ -41,12 +43,14 @@ public final class ApiHttpServer extends VertxPlatformHttpServer implements Star
 
     private final VertxPlatformHttpServerConfiguration configuration;
     private final ListenAddress address;
+    private final ClientTimeouts timeouts;
     private volatile HttpServer server;
 
-    public ApiHttpServer(VertxPlatformHttpServerConfiguration configuration, ListenAddress address) {
+    public ApiHttpServer(VertxPlatformHttpServerConfiguration configuration, ListenAddress address, ClientTimeouts timeouts) {
         super(configuration);
         this.configuration = configuration;
         this.address = address;
+        this.timeouts = timeouts;
     }
 
     @Override
@@ -87,7 +91,7 @@ public final class ApiHttpServer extends VertxPlatformHttpServer implements Star
         Router root = Router.router(getVertx());
         root.route(configuration.getPath() + "*").subRouter(
                 VertxPlatformHttpRouter.lookup(getCamelContext(), VertxPlatformHttpRouter.getRouterNameFromPort(configuration.getPort())));
-        HttpServer listening = new GuardedHttpServer(getVertx(), options).requestHandler(root);
+        HttpServer listening = new GuardedHttpServer(getVertx(), options, timeouts).requestHandler(root);
         listening.listen(configuration.getBindPort(), configuration.getBindHost()).toCompletionStage().toCompletableFuture().get();
         server = listening;
     }

@@ -1,6 +1,7 @@
 package io.chain429.api;
 
 import io.chain429.config.ListenAddress;
+import io.chain429.config.RuntimeSettings.ClientTimeouts;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Service;
 import org.apache.camel.component.platform.http.main.DefaultMainHttpServerFactory;
@@ -20,16 +21,18 @@ public final class ApiHttpServerFactory implements MainHttpServerFactory {
 
     private final DefaultMainHttpServerFactory camel = new DefaultMainHttpServerFactory();
     private final ListenAddress address;
+    private final ClientTimeouts timeouts;
 
-    public ApiHttpServerFactory(ListenAddress address) {
+    public ApiHttpServerFactory(ListenAddress address, ClientTimeouts timeouts) {
         this.address = address;
+        this.timeouts = timeouts;
     }
 
     @Override
     public Service newHttpServer(CamelContext camelContext, HttpServerConfigurationProperties properties) {
         VertxPlatformHttpServerConfiguration configuration = ((MainHttpServer) camel.newHttpServer(camelContext, properties)).getConfiguration();
         configuration.setServerType(VertxPlatformHttpRouter.SERVER_TYPE_SERVER);
-        return new ApiHttpServer(configuration, address);
+        return new ApiHttpServer(configuration, address, timeouts);
     }
 
     @Override

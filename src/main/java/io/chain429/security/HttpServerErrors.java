@@ -95,7 +95,7 @@ public final class HttpServerErrors {
         response.setStatusCode(status).putHeader("Content-Type", "application/json");
         // (HTTP/2 has no Connection header: strict clients reject a response carrying one, and a stream is reset instead)
         if (close && !ctx.request().isEnded() && ctx.request().version() != HttpVersion.HTTP_2) {
-            // the rest of the refused body is never read: the connection cannot carry another request
+            // the rest of the refused body is never read: the connection closes once this is written (RequestProgress)
             response.putHeader("Connection", "close");
         }
         response.end(Buffer.buffer(Json.bytes(error.toJson())));

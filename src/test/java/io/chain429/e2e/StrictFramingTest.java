@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 /**
  * HTTP/1.1 framing read as RFC 9112 asks, over raw sockets against the running service: a request whose length is
  * ambiguous or cannot be determined is refused and its connection closed (so nothing hidden in its body is read as a
- * second request).
+ * second request); a body over the limit is answered 413 and its connection closed without reading the rest.
  */
 class StrictFramingTest {
 
@@ -79,13 +79,64 @@ class StrictFramingTest {
     void aTransferEncodingInAnHttp10RequestIsRefusedWith400AndTheConnectionClosed() throws Exception {
         String chunkedBody = Integer.toHexString(CHAT.length()) + "\r\n" + CHAT + "\r\n0\r\n\r\n";
         assertRefusedAndClosed(400, "invalid_framing", "POST /v1/chat/completions HTTP/1.0\r\nHost: 127.0.0.1\r\n"
-                + "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n" + chunkedBody + SMUGGLED);
+                + "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: keep-alive\r\n\r\n" + chunkedBody + SMUGGLED);
     }
 
     @Test
     void headersOverTheLimitAreRefusedWithAnOpenAiShaped431() throws Exception {
         assertRefusedAndClosed(431, "request_headers_too_large", "GET /v1/models HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Padding: "
                 + "x".repeat(10_000) + "\r\n\r\n");
+    }
+
+    @Test
+    void aBodyOverTheLimitIsAnswered413AndTheConnectionClosedWithoutReadingTheRest() throws Exception {
+        long announced = 100L * 1024 * 1024; // 100 MiB announced, 1 KiB sent
+        int before = provider.requestCount();
+        try (RawConnection client = RawConnection.to(gateway)) {
+            client.send("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: " + announced + "\r\n\r\n" + "{\"messages\":[" + " ".repeat(1024));
+
+            Answer answer = client.readAnswer();
+
+            assertThat(answer.status()).isEqualTo(413);
+            assertThat(answer.header("Connection")).isEqualTo("close");
+            assertThat(openAiError(answer).path("code").asText()).isEqualTo("request_too_large");
+            assertThat(client.closedByServer()).as("closed with the rest of the body unsent").isTrue();
+        }
+        assertThat(provider.requestCount()).isEqualTo(before);
+    }
+
+    @Test
+    void aChunkedBodyOverTheLimitIsAnswered413AndTheConnectionClosedWithoutReadingTheRest() throws Exception {
+        String chunk = " ".repeat(64 * 1024);
+        StringBuilder overLimit = new StringBuilder("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                + "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n");
+        for (int sent = 0; sent <= GatewayFolders.BODY_LIMIT; sent += chunk.length()) {
+            overLimit.append(Integer.toHexString(chunk.length())).append("\r\n").append(chunk).append("\r\n");
+        }
+        try (RawConnection client = RawConnection.to(gateway)) {
+            client.send(overLimit.toString()); // and never the last chunk
+
+            Answer answer = client.readAnswer();
+
+            assertThat(answer.status()).isEqualTo(413);
+            assertThat(answer.header("Connection")).isEqualTo("close");
+            assertThat(client.closedByServer()).isTrue();
+        }
+    }
+
+    @Test
+    void anAnswerBeforeTheBodyIsReadClosesTheConnection() throws Exception {
+        try (RawConnection client = RawConnection.to(gateway)) {
+            client.send("POST /v1/no-such-thing HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: 1000000\r\n\r\n{");
+
+            Answer answer = client.readAnswer();
+
+            assertThat(answer.status()).isEqualTo(404);
+            assertThat(answer.header("Connection")).isEqualTo("close");
+            assertThat(client.closedByServer()).isTrue();
+        }
     }
 
     @Test

@@ -16,10 +16,12 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLHandshakeException;
+import javax.net.ssl.SSLSocket;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.core.LoggerContext;
 import org.apache.logging.log4j.core.appender.WriterAppender;
@@ -113,6 +115,34 @@ class TlsTest {
 
         assertThat(answer.statusCode()).isEqualTo(200);
         assertThat(json(answer).path("choices").path(0).path("message").path("content").asText()).isEqualTo("hello from p");
+    }
+
+    @Test
+    void overHttpsTooSlowHeadersGetA408AndAmbiguousFramingA400AndBothConnectionsClose() throws Exception {
+        gateway = boot(rsa, Map.of("CHAIN429_HEADER_TIMEOUT", "1s"));
+        assertThat(gateway.chat("solo").statusCode()).isEqualTo(200);
+        int port = gateway.uri("/").getPort();
+
+        try (SSLSocket socket = (SSLSocket) rsa.trustingIt().getSocketFactory().createSocket("127.0.0.1", port);
+             RawConnection slow = RawConnection.over(socket)) {
+            socket.startHandshake();
+            slow.trickle("GET /v1/models HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", Duration.ofMillis(50));
+
+            RawConnection.Answer answer = slow.readAnswer();
+
+            assertThat(answer.status()).isEqualTo(408);
+            assertThat(answer.header("Connection")).isEqualTo("close");
+            assertThat(slow.closedByServer()).isTrue();
+        }
+        try (SSLSocket socket = (SSLSocket) rsa.trustingIt().getSocketFactory().createSocket("127.0.0.1", port);
+             RawConnection smuggler = RawConnection.over(socket)) {
+            smuggler.send("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
+
+            assertThat(smuggler.readAnswer().status()).isEqualTo(400);
+            assertThat(smuggler.closedByServer()).isTrue();
+        }
+        assertThat(provider.requestCount()).as("only the first request reached a provider").isEqualTo(1);
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.chain429.api.connection;
 
+import io.chain429.config.RuntimeSettings.ClientTimeouts;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.traffic.GlobalTrafficShapingHandler;
@@ -17,22 +18,31 @@ import io.vertx.core.net.impl.SslChannelProvider;
 import java.util.function.BiConsumer;
 
 /**
- * The API port's Vert.x HTTP server, which reads request framing strictly ({@link StrictRequestFraming},
- * {@link MalformedRequestReply}).
+ * The API port's Vert.x HTTP server, which bounds how long a client takes to send a request ({@link ConnectionDeadline})
+ * and reads request framing strictly ({@link StrictRequestFraming}, {@link MalformedRequestReply}).
  *
- * <p>Vert.x has no public hook for it: its decoder is Netty's, lenient about framing. So this reaches into Vert.x's
- * internals: once Vert.x has set up the HTTP/1.1 handlers, before any byte reaches them, its decoder is replaced. That
- * moment is Vert.x's connection handler over TLS; on plain HTTP Vert.x first reads a few bytes to choose between
- * HTTP/1.1 and h2c, and calls its connection handler only after a first request, so there {@link ProtocolChoiceHook}
- * is used.
+ * <p>Vert.x has no public hook for either: its idle timeout would also cut a long provider call, and its decoder is
+ * Netty's, lenient about framing. So this reaches into Vert.x's internals (its server class, its connections' Netty
+ * pipelines): a connection is watched from the moment it is accepted (a client that connects and sends nothing is
+ * closed too), and once Vert.x has set up the HTTP/1.1 handlers, before any byte reaches them, its decoder is replaced
+ * and {@link RequestProgress} added. That
+ * moment is Vert.x's connection handler over TLS; on plain HTTP Vert.x first reads a few bytes to choose between HTTP/1.1
+ * and h2c, and calls its connection handler only after a first request, so there {@link ProtocolChoiceHook} is used.
+ *
+ * <p>HTTP/2 connections (h2c, by prior knowledge or upgrade) are not watched: once a connection turns HTTP/2 its
+ * deadline stops.
  */
 public final class GuardedHttpServer extends HttpServerImpl {
 
-    private final HttpServerOptions options;
+    private static final String PROGRESS = "chain429RequestProgress";
 
-    public GuardedHttpServer(Vertx vertx, HttpServerOptions options) {
+    private final HttpServerOptions options;
+    private final ClientTimeouts timeouts;
+
+    public GuardedHttpServer(Vertx vertx, HttpServerOptions options, ClientTimeouts timeouts) {
         super((VertxInternal) vertx, options);
         this.options = new HttpServerOptions(options);
+        this.timeouts = timeouts;
         super.connectionHandler(this::connected);
         super.invalidRequestHandler(new MalformedRequestReply(options));
     }
@@ -42,10 +52,13 @@ public final class GuardedHttpServer extends HttpServerImpl {
                                                                    GlobalTrafficShapingHandler trafficShapingHandler) {
         BiConsumer<Channel, SslChannelProvider> vertx = super.childHandler(context, address, trafficShapingHandler);
         return (channel, tls) -> {
+            ConnectionDeadline deadline = ConnectionDeadline.open(channel, timeouts);
             vertx.accept(channel, tls);
             ProtocolChoiceHook.install(channel.pipeline(), http2 -> {
-                if (!http2) {
-                    guard(channel.pipeline());
+                if (http2) {
+                    deadline.stop();
+                } else {
+                    guard(channel.pipeline(), deadline);
                 }
             });
         };
@@ -53,15 +66,23 @@ public final class GuardedHttpServer extends HttpServerImpl {
 
     /** Vert.x's connection handler: over TLS, before the first request; on plain HTTP, at its first request. */
     private void connected(HttpConnection connection) {
+        ChannelPipeline pipeline = ((ConnectionBase) connection).channelHandlerContext().pipeline();
+        ConnectionDeadline deadline = ConnectionDeadline.of(pipeline.channel());
+        if (deadline == null) {
+            return;
+        }
         if (connection instanceof Http1xServerConnection) {
-            guard(((ConnectionBase) connection).channelHandlerContext().pipeline());
+            guard(pipeline, deadline);
+        } else {
+            deadline.stop();
         }
     }
 
-    private void guard(ChannelPipeline pipeline) {
-        if (pipeline.get("httpDecoder") instanceof StrictRequestFraming) {
+    private void guard(ChannelPipeline pipeline, ConnectionDeadline deadline) {
+        if (pipeline.get(PROGRESS) != null) {
             return; // already, when the protocol was chosen
         }
-        pipeline.replace("httpDecoder", "httpDecoder", new StrictRequestFraming(options));
+        pipeline.replace("httpDecoder", "httpDecoder", new StrictRequestFraming(options, deadline));
+        pipeline.addAfter("httpEncoder", PROGRESS, new RequestProgress(deadline));
     }
 }
