@@ -148,6 +148,91 @@ class BenchHarnessTest {
         }
     }
 
+    @Test
+    void aSoakSendsEveryRequestAndEachNameTwiceAndPassesOnlyWhileTheHeapAfterGcStaysWithinItsLimit() throws Exception {
+        Soak.Plan plan = new Soak.Plan(2_000, 500, 8, "soak", "soak/y", "soak", 8L << 20);
+        Map<String, Integer> names = new java.util.HashMap<>();
+        for (long n = 0; n < plan.requests(); n++) {
+            String step = plan.adHocStep(n);
+            if (step != null) {
+                names.merge(step, 1, Integer::sum);
+            }
+        }
+        assertThat(names).hasSize(500).containsEntry("soak/x1", 2).containsEntry("soak/x500", 2).allSatisfy((name, times) -> assertThat(times).isEqualTo(2));
+
+        try (FastSimulator simulator = new FastSimulator(1);
+             RunningGateway gateway = RunningGateway.start(soakProvider(simulator), chains("soak", "soak/y"), Map.of());
+             LoadClient client = new LoadClient(1, 16)) {
+            int port = gateway.uri("/").getPort();
+
+            FailedRequests failed = new FailedRequests();
+            Soak.Outcome flat = Soak.run(plan, client, port, heapGrowingBy(7.5), failed);
+
+            assertThat(flat.answered()).isEqualTo(2_000);
+            assertThat(flat.failedRequests()).isZero();
+            assertThat(flat.parts()).extracting(Soak.Part::adHocRequests).containsExactly(500L, 500L);
+            assertThat(flat.checkpoints()).extracting(Soak.Checkpoint::requests).containsExactly(0L, 1_000L, 2_000L);
+            assertThat(flat.heapGrowthMiB()).isEqualTo(7.5);
+            assertThat(flat.passed()).as(flat.verdict()).isTrue();
+            assertThat(flat.verdict()).startsWith("soak passed — heap after a full GC +7.5 MiB from start to end (limit +8 MiB)");
+            flat.assertPassed();
+            assertThat(failed.report()).startsWith("**0 failed requests** (2 phases, 2,000 answers checked");
+
+            // the verdict alone: a few requests are enough
+            Soak.Plan small = new Soak.Plan(20, 10, 2, "soak", "soak/y", "soak", 8L << 20);
+            Soak.Outcome grown = Soak.run(small, client, port, heapGrowingBy(8.5), failed);
+
+            assertThat(grown.failedRequests()).isZero();
+            assertThat(grown.passed()).isFalse();
+            assertThatThrownBy(grown::assertPassed).isInstanceOf(AssertionError.class)
+                    .hasMessage("**SOAK FAILED** — heap after a full GC grew +8.5 MiB from start to end (limit +8 MiB)");
+
+            Soak.Outcome unmeasured = Soak.run(small, client, port, (when, requests) -> new Soak.Checkpoint(when, requests, -1, -1, -1, -1), failed);
+
+            assertThat(unmeasured.failure()).isEqualTo("429chain's heap after a full GC could not be measured");
+        }
+    }
+
+    @Test
+    void aSoakWithFailedRequestsFailsWhateverTheHeap() throws Exception {
+        // the ad-hoc names go to the provider that answers 429 to everything: every one of them fails
+        Soak.Plan plan = new Soak.Plan(200, 50, 8, "soak", "soak/y", "limited", 8L << 20);
+        try (FastSimulator simulator = new FastSimulator(1);
+             RunningGateway gateway = RunningGateway.start(soakProvider(simulator), chains("soak", "soak/y"), Map.of());
+             LoadClient client = new LoadClient(1, 16)) {
+            FailedRequests failed = new FailedRequests();
+
+            Soak.Outcome outcome = Soak.run(plan, client, gateway.uri("/").getPort(), heapGrowingBy(0), failed);
+
+            assertThat(outcome.answered()).isEqualTo(200);
+            assertThat(outcome.failedRequests()).isEqualTo(100);
+            assertThat(outcome.failure()).isEqualTo("100 failed request(s)");
+            assertThatThrownBy(outcome::assertPassed).hasMessage("**SOAK FAILED** — 100 failed request(s)");
+            assertThat(failed.report()).contains("- soak, first half: 50 (e.g. HTTP 503", "- soak, second half: 50 (e.g. HTTP 503");
+        }
+    }
+
+    /** A gauge whose heap after GC goes from 40 MiB at the start to 40 + {@code mib} at the end. */
+    private static Soak.Gauge heapGrowingBy(double mib) {
+        return (when, requests) -> new Soak.Checkpoint(when, requests,
+                (long) ((40 + mib * switch (when) { case "start" -> 0.0; case "middle" -> 0.5; default -> 1.0; }) * (1 << 20)), -1, -1, -1);
+    }
+
+    /** Provider {@code soak} (the simulator, with limits, so its quota keys count in windows) and {@code limited}. */
+    private static String soakProvider(FastSimulator simulator) {
+        return """
+                version: 1
+                providers:
+                  - id: soak
+                    type: openai-compatible
+                    baseUrl: %s
+                    limits: {rpm: 1000000000, rpd: 2000000000, tpm: 2000000000, tpd: 2000000000}
+                  - id: limited
+                    type: openai-compatible
+                    baseUrl: %s
+                """.formatted(simulator.baseUrl(), simulator.limitedBaseUrl());
+    }
+
     /** Provider {@code fast} (the simulator) and {@code limited} (its always-429 path). */
     private static String fastProvider(FastSimulator simulator) {
         return """

@@ -214,18 +214,7 @@ public final class Benchmark {
     }
 
     private static Check servedBy(String provider, String attempts) {
-        return (status, headers) -> {
-            if (status != 200) {
-                return "HTTP " + status;
-            }
-            if (!provider.equals(headers.get("X-429chain-Provider"))) {
-                return "served by " + headers.get("X-429chain-Provider") + ", expected " + provider;
-            }
-            if (!attempts.equals(headers.get("X-429chain-Attempts"))) {
-                return "X-429chain-Attempts " + headers.get("X-429chain-Attempts") + ", expected " + attempts;
-            }
-            return null;
-        };
+        return Check.servedBy(provider, attempts);
     }
 
     // ------------------------------------------------------------------------------------------------ measurements
