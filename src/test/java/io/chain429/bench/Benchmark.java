@@ -35,7 +35,8 @@ import java.util.function.Supplier;
  * <p>Settings (system properties): {@code bench.jar}, {@code bench.routes}, {@code bench.out},
  * {@code bench.slices}, {@code bench.sliceMillis}, {@code bench.settleMillis}, {@code bench.streams},
  * {@code bench.rounds}, {@code bench.streamEvents}, {@code bench.streamIntervalMillis}, {@code bench.gatewayXmx},
- * {@code bench.gatewayOpts} (more JVM options for 429chain, space-separated).
+ * {@code bench.gatewayOpts} (more JVM options for 429chain, space-separated), {@code bench.parts},
+ * {@code bench.soakRequests}, {@code bench.soakModels}, {@code bench.soakConcurrency}, {@code bench.soakHeapGrowthMiB}.
  */
 public final class Benchmark {
 
@@ -72,7 +73,11 @@ public final class Benchmark {
     private final int longIntervalMillis = Integer.getInteger("bench.streamIntervalMillis", 100);
     private final String gatewayXmx = System.getProperty("bench.gatewayXmx", "256m");
     /** Which sections to run, e.g. {@code -Dbench.parts=streaming} while working on one of them. */
-    private final Set<String> parts = Set.of(System.getProperty("bench.parts", "latency,streaming,hop,memory").split(","));
+    private final Set<String> parts = Set.of(System.getProperty("bench.parts", "latency,streaming,hop,memory,soak").split(","));
+    private final long soakRequests = Long.getLong("bench.soakRequests", 2_000_000);
+    private final int soakModels = Integer.getInteger("bench.soakModels", 50_000);
+    private final int soakConcurrency = Integer.getInteger("bench.soakConcurrency", 16);
+    private final long soakHeapGrowthMiB = Long.getLong("bench.soakHeapGrowthMiB", 8);
     private final int maxConcurrentRequests = streams + 100;
 
     private final StringBuilder report = new StringBuilder();
@@ -80,6 +85,8 @@ public final class Benchmark {
     private final List<String[]> summary = new ArrayList<>();
     private int missed;
     private final long started = System.nanoTime();
+    /** The soak's verdict, when it ran: a failed soak fails the run, after the report. */
+    private Soak.Outcome soak;
     /** Share of the machine's CPU used by other processes during each measurement. */
     private final List<Double> othersShares = new ArrayList<>();
 
@@ -141,6 +148,9 @@ public final class Benchmark {
                 if (parts.contains("memory")) {
                     runner.manyStreams();
                 }
+                if (parts.contains("soak")) {
+                    runner.soak();
+                }
                 footer(gateway);
                 progress("stopping 429chain...");
             }
@@ -152,6 +162,9 @@ public final class Benchmark {
             deleteQuietly(work);
         }
         failedRequests.assertNone();
+        if (soak != null) {
+            soak.assertPassed();
+        }
         return 0;
     }
 
@@ -177,7 +190,11 @@ public final class Benchmark {
                   - id: limited
                     type: openai-compatible
                     baseUrl: %s
-                """.formatted(simulator.baseUrl(), simulator.limitedBaseUrl());
+                  - id: soak
+                    type: openai-compatible
+                    baseUrl: %s
+                    limits: {rpm: 1000000000, rpd: 2000000000, tpm: 2000000000, tpd: 2000000000}
+                """.formatted(simulator.baseUrl(), simulator.limitedBaseUrl(), simulator.baseUrl());
     }
 
     private String chainsYaml() {
@@ -185,7 +202,8 @@ public final class Benchmark {
                 + chain("hop", "limited/x, fast/y")
                 + chain("stream20", "fast/" + shortStreamModel())
                 + chain("long", "fast/" + longStreamModel())
-                + chain("quick", "fast/" + QUICK_STREAM_MODEL);
+                + chain("quick", "fast/" + QUICK_STREAM_MODEL)
+                + chain("soak", "soak/y");
     }
 
     private static String chain(String name, String steps) {
@@ -603,6 +621,41 @@ public final class Benchmark {
                     afterGrowth * 100, peakGrowth * 100, rounds, ref + 1, context),
                     "RSS after and peak of the last round ≤ +" + (int) (RSS_GROWTH_TOLERANCE * 100) + " % of round 2's",
                     afterGrowth <= RSS_GROWTH_TOLERANCE && peakGrowth <= RSS_GROWTH_TOLERANCE);
+        }
+
+        void soak() throws Exception {
+            Soak.Plan plan = new Soak.Plan(soakRequests, soakModels, soakConcurrency, "soak", "soak/y", "soak", soakHeapGrowthMiB << 20);
+            line(String.format(Locale.ROOT, "## 6. Soak: %,d requests, %,d model names clients made up", plan.requests(), plan.adHocModels()));
+            line("");
+            line(String.format(Locale.ROOT, "%,d clients in a closed loop send %,d requests through 429chain (`-Xmx%s`, as the container runs it): "
+                            + "chain `soak` (`soak/y`; provider `soak` has limits, so its quota keys count requests and tokens in windows), and "
+                            + "one request in %d names a step no chain lists, `soak/x1` … `soak/x%d`, every name twice, once in each half "
+                            + "(429chain keeps `adHocModelsPerProvider`, 50, of them per provider and forgets the least recently used). Every answer "
+                            + "is checked: 200, served by the step named, at the first attempt. At the start, between the halves and at the end, "
+                            + "with nothing in flight, 429chain's pooled connections are closed, then `jcmd <pid> GC.run` and its heap in use read "
+                            + "from its performance counters. The soak fails if any request failed or "
+                            + "if that heap grew by more than %d MiB from start to end.",
+                    plan.concurrency(), plan.requests(), gatewayXmx, plan.adHocEvery(), plan.adHocModels(), soakHeapGrowthMiB));
+            line("");
+            progress(String.format(Locale.ROOT, "soak: %,d requests, %,d ad-hoc model names, c=%d...", plan.requests(), plan.adHocModels(),
+                    plan.concurrency()));
+            CpuMeter.Snapshot before = cpu.snapshot(false);
+            Soak.Outcome outcome = Soak.run(plan, client, through, new SoakGauge(simulator, gateway, Benchmark.this::progress), failedRequests);
+            CpuMeter.Usage used = cpu.since(before, false);
+            othersShares.add(used.othersShare());
+            alive();
+            outcome.table().forEach(Benchmark.this::line);
+            line("");
+            line(String.format(Locale.ROOT, "Soak time %.0f s; other processes used %s of the machine's CPU meanwhile.", used.seconds(),
+                    percent(used.othersShare())));
+            line("");
+            line("> " + outcome.verdict());
+            line("");
+            summary.add(new String[] {String.format(Locale.ROOT, "soak: %,d requests, %,d ad-hoc names, heap after full GC start → end",
+                    plan.requests(), plan.adHocModels()),
+                    String.format(Locale.ROOT, "%+.1f MiB, %,d failed requests", outcome.heapGrowthMiB(), outcome.failedRequests()),
+                    "≤ +" + soakHeapGrowthMiB + " MiB, 0 failed (the run fails otherwise)", outcome.passed() ? "passed" : "**FAILED**"});
+            soak = outcome;
         }
     }
 
