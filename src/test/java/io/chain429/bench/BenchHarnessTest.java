@@ -12,9 +12,13 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Keeps the benchmark's own parts honest: the simulator, the SSE reader, the percentiles, the counters, and its two
@@ -85,6 +89,33 @@ class BenchHarnessTest {
         assertThat(samples.millis(0.99)).isEqualTo(99.0);
         assertThat(samples.millis(1.0)).isEqualTo(100.0);
         assertThat(new Samples().millis(0.5)).isNaN();
+    }
+
+    @Test
+    void pausesAreReadFromTheJvmLogAndLaidNextToTheSlowestRequests(@TempDir Path dir) throws Exception {
+        Path log = dir.resolve("gc.log");
+        Files.writeString(log, """
+                [1.000s][1000000000ns][gc          ] GC(0) Pause Young (Normal) (G1 Evacuation Pause) 168M->16M(256M) 2.545ms
+                [1.000s][1000000000ns][safepoint   ] Safepoint "G1CollectForAllocation", Time since last: 90000 ns, Reaching safepoint: 5187 ns, At safepoint: 2500000 ns, Leaving safepoint: 3305 ns, Total: 3000000 ns, Threads: 0 runnable, 10 total
+                [2.000s][2000000000ns][safepoint   ] Safepoint "Cleanup", Time since last: 1000000000 ns, Reaching safepoint: 1000 ns, At safepoint: 500 ns, Leaving safepoint: 500 ns, Total: 2000 ns, Threads: 0 runnable, 10 total
+                """);
+        List<Pauses.Pause> pauses = Pauses.read(log);
+        assertThat(pauses).containsExactly(new Pauses.Pause(997_000_000L, 1_000_000_000L, "G1CollectForAllocation"),
+                new Pauses.Pause(1_999_998_000L, 2_000_000_000L, "Cleanup"));
+        assertThat(Pauses.read(dir.resolve("none.log"))).isEmpty();
+
+        Timeline timeline = new Timeline();
+        timeline.add(996_000_000L, 1_001_000_000L); // 5 ms, across the GC
+        timeline.add(1_500_000_000L, 1_500_100_000L); // 0.1 ms, no pause
+        timeline.add(1_600_000_000L, 1_604_000_000L); // 4 ms, no pause either
+        for (int i = 0; i < 97; i++) {
+            timeline.add(1_700_000_000L + i * 1_000_000L, 1_700_050_000L + i * 1_000_000L);
+        }
+        assertThat(timeline.slowest(0.01)).extracting(Timeline.Span::nanos).containsExactly(5_000_000L);
+        assertThat(timeline.slowest(0.02)).extracting(Timeline.Span::nanos).containsExactly(5_000_000L, 4_000_000L);
+        assertThat(Pauses.held(timeline.slowest(0.02), pauses)).isEqualTo(1);
+        assertThat(Pauses.holding(pauses, timeline.spans())).extracting(Pauses.Pause::operation).containsExactly("G1CollectForAllocation");
+        assertThat(Pauses.jvmOption(log)).isEqualTo("-Xlog:gc,safepoint:file=" + log.toAbsolutePath() + ":uptime,timenanos,tags:filecount=0");
     }
 
     @Test

@@ -129,6 +129,8 @@ final class LoadClient implements AutoCloseable {
     /** Whole-body requests: latencies of those started in the window, completions that ended in it. */
     static final class JsonResult extends Tally {
         final Samples latency = new Samples();
+        /** When each of those requests was sent and answered, to lay the slowest next to 429chain's pauses. */
+        final Timeline timeline = new Timeline();
         /** 429chain's own {@code X-429chain-Overhead-Ms}, when present. */
         final Samples selfReportedOverhead = new Samples();
         final AtomicLong completedInWindow = new AtomicLong();
@@ -137,6 +139,7 @@ final class LoadClient implements AutoCloseable {
         void merge(JsonResult other) {
             mergeTally(other);
             latency.addAll(other.latency);
+            timeline.addAll(other.timeline);
             selfReportedOverhead.addAll(other.selfReportedOverhead);
             completedInWindow.addAndGet(other.completedInWindow.get());
             windowSeconds += other.windowSeconds;
@@ -268,6 +271,7 @@ final class LoadClient implements AutoCloseable {
                         } else {
                             if (recorded) {
                                 result.latency.add(t1 - t0);
+                                result.timeline.add(t0, t1);
                                 String overhead = response.getHeader("X-429chain-Overhead-Ms");
                                 if (overhead != null) {
                                     result.selfReportedOverhead.add((long) (Double.parseDouble(overhead) * 1e6));

@@ -75,8 +75,8 @@ final class Soak {
         Checkpoint measure(String when, long requestsSoFar) throws Exception;
     }
 
-    /** One half of the soak's requests and what became of them. */
-    record Part(String name, long first, long count, long adHocRequests, JsonResult result) {
+    /** One half of the soak's requests, what became of them, and when it ran ({@link System#nanoTime()}). */
+    record Part(String name, long first, long count, long adHocRequests, JsonResult result, long startNanos, long endNanos) {
     }
 
     private Soak() {
@@ -96,9 +96,11 @@ final class Soak {
     }
 
     private static Part part(Plan plan, LoadClient client, int port, String name, long first, long count, FailedRequests failed) {
+        long start = System.nanoTime();
         JsonResult result = client.closedLoopCounted(port, first, count, plan.concurrency(), plan::body, plan::check);
+        long end = System.nanoTime();
         failed.note("soak, " + name, result);
-        return new Part(name, first, count, plan.adHocRequests(first, count), result);
+        return new Part(name, first, count, plan.adHocRequests(first, count), result, start, end);
     }
 
     /** What the soak measured, and its verdict. */
