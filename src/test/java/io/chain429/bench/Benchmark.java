@@ -358,6 +358,7 @@ public final class Benchmark {
                 JsonResult d = new JsonResult();
                 JsonResult t = new JsonResult();
                 CpuMeter.Snapshot before = cpu.snapshot(true);
+                double jitBefore = PerfCounters.jitMillis(perf.read());
                 alternate("latency c=" + c, "direct", () -> client.closedLoop(direct, chat("y", false), c, settleMillis, sliceMillis, Check.OK_200),
                         "through", () -> client.closedLoop(through, chat("direct", false), c, settleMillis, sliceMillis, servedBy("fast/y", "1")),
                         d::merge, t::merge);
@@ -373,7 +374,7 @@ public final class Benchmark {
                         perRequest(used.gatewaySeconds(), t.answered.get()), perRequest(used.gatewayRunQueueWaitSeconds(), t.answered.get()),
                         percent(used.othersShare()), d.latency.count(), t.latency.count(), d.errors, t.errors));
                 throughRequests += t.answered.get();
-                tails.add(tail(c, t.timeline));
+                tails.add(tail(c, t.timeline, PerfCounters.jitMillis(perf.read()) - jitBefore));
                 if (c == 1) {
                     double p99 = t.latency.millis(0.99) - d.latency.millis(0.99);
                     String measured = ms(p99) + " ms (p99.9 " + ms(t.latency.millis(0.999) - d.latency.millis(0.999)) + " ms)";
@@ -408,10 +409,11 @@ public final class Benchmark {
             line("What held the slowest requests through 429chain: its stop-the-world pauses (garbage collections and other safepoints, "
                     + "from its `-Xlog:gc,safepoint` log, `" + pauseLog().getFileName() + "`, on the clock the load client reads) laid next to "
                     + "each request's time in flight. A slow request that no pause overlapped was held by something else: the machine's "
-                    + "other processes, 429chain's other threads, the client or the simulator.");
+                    + "other processes, 429chain's other threads, the client or the simulator. The JIT column is 429chain's compilers' time "
+                    + "(its `sun.ci` counters), which competes for the cores: more than a few ms means the warm-up was too short.");
             line("");
-            line("| c | slowest 1 % of requests through: how many, from | of them during a 429chain pause | slowest 0.1 %: how many, from | of them during a pause | 429chain pauses that held a request: how many, p50 / longest ms |");
-            line("|---:|---|---:|---|---:|---|");
+            line("| c | slowest 1 % of requests through: how many, from | of them during a 429chain pause | slowest 0.1 %: how many, from | of them during a pause | 429chain pauses that held a request: how many, p50 / longest ms | 429chain's JIT compiling during the level, ms |");
+            line("|---:|---|---:|---|---:|---|---:|");
             tails.forEach(Benchmark.this::line);
             line("");
             verdicts.forEach(Runnable::run);
@@ -431,7 +433,7 @@ public final class Benchmark {
         }
 
         /** One row of the tail table: the slowest requests of a level, and how many of them a 429chain pause held. */
-        private String tail(int c, Timeline timeline) {
+        private String tail(int c, Timeline timeline, double jitMillis) {
             List<Pauses.Pause> pauses = Pauses.read(pauseLog());
             List<Timeline.Span> spans = timeline.spans();
             List<Timeline.Span> slowest1 = timeline.slowest(0.01);
@@ -439,12 +441,12 @@ public final class Benchmark {
             List<Pauses.Pause> holding = Pauses.holding(pauses, spans);
             Samples lengths = new Samples();
             holding.forEach(p -> lengths.add(p.end() - p.start()));
-            return String.format(Locale.ROOT, "| %d | %,d, from %s ms | %,d | %,d, from %s ms | %,d | %,d, %s / %s |", c,
+            return String.format(Locale.ROOT, "| %d | %,d, from %s ms | %,d | %,d, from %s ms | %,d | %,d, %s / %s | %s |", c,
                     slowest1.size(), slowest1.isEmpty() ? "n/a" : ms(slowest1.get(slowest1.size() - 1).nanos() / 1e6),
                     Pauses.held(slowest1, pauses),
                     slowest01.size(), slowest01.isEmpty() ? "n/a" : ms(slowest01.get(slowest01.size() - 1).nanos() / 1e6),
                     Pauses.held(slowest01, pauses),
-                    holding.size(), ms(lengths.millis(0.5)), ms(lengths.millis(1.0)));
+                    holding.size(), ms(lengths.millis(0.5)), ms(lengths.millis(1.0)), jitMillis < 0 ? "n/a" : String.format(Locale.ROOT, "%.0f", jitMillis));
         }
 
         void streaming() {
