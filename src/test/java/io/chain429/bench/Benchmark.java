@@ -52,6 +52,8 @@ public final class Benchmark {
     /** "No growth": after-round and peak RSS of the last round within this fraction of round 2's. */
     private static final double RSS_GROWTH_TOLERANCE = 0.05;
 
+    /** A warm-up round in which 429chain's compilers worked less than this (of about 5 s) leaves a settled JIT. */
+    private static final double JIT_SETTLED_MILLIS = 100;
     private static final int SHORT_EVENTS = 20;
     private static final int SHORT_INTERVAL_MS = 5;
     /** One event, at once: the warm-up's stream starts, many per second. */
@@ -67,6 +69,8 @@ public final class Benchmark {
     private final Path out = Path.of(System.getProperty("bench.out", "target/bench"));
     private final int slices = Integer.getInteger("bench.slices", 3);
     private final int warmUpRounds = Integer.getInteger("bench.warmUpRounds", 6);
+    /** More warm-up rounds, up to this many in all, while 429chain's JIT compilers are still busy. */
+    private final int warmUpMaxRounds = Integer.getInteger("bench.warmUpMaxRounds", 20);
     private final long sliceMillis = Long.getLong("bench.sliceMillis", 1000);
     private final long settleMillis = Long.getLong("bench.settleMillis", 250);
     private final int streams = Integer.getInteger("bench.streams", 1000);
@@ -287,7 +291,12 @@ public final class Benchmark {
             // 429chain's request path runs through a few thousand methods; C2 compiles them over tens of thousands of
             // requests, and a short warm-up measured the JIT compiler (a third of the CPU) instead of 429chain.
             progress("warming up (JIT of both JVMs, connection pools)...");
-            for (int i = 0; i < warmUpRounds; i++) {
+            // on a busy machine a round serves fewer requests and the compilers get less of the cores: rounds go on
+            // until 429chain's compilers have settled, or a compiler would share the cores with the measurements
+            double jit = PerfCounters.jitMillis(perf.read());
+            double roundJit = Double.NaN;
+            int i = 0;
+            for (; i < warmUpMaxRounds && (i < warmUpRounds || roundJit > JIT_SETTLED_MILLIS); i++) {
                 String round = "warm-up round " + (i + 1) + ", ";
                 failedRequests.note(round + "through direct", client.closedLoop(through, chat("direct", false), 16, 0, 1500, Check.OK_200));
                 failedRequests.note(round + "direct", client.closedLoop(direct, chat("y", false), 16, 0, 500, Check.OK_200));
@@ -304,7 +313,14 @@ public final class Benchmark {
                         Check.OK_200));
                 failedRequests.note(round + "direct quick", client.closedLoopStreams(direct, chat(QUICK_STREAM_MODEL, true), 16, 0, 300, 1,
                         Check.OK_200));
+                double now = PerfCounters.jitMillis(perf.read());
+                roundJit = jit < 0 || now < 0 ? Double.NaN : now - jit;
+                jit = now;
+                progress(String.format(Locale.ROOT, "warm-up round %d: 429chain's JIT compilers worked %.0f ms", i + 1, roundJit));
             }
+            line(String.format(Locale.ROOT, "Warm-up: %d rounds of about 5 s; 429chain's JIT compilers worked %.0f ms in the last one "
+                    + "(rounds go on, up to %d, while that is over %.0f ms).", i, roundJit, warmUpMaxRounds, JIT_SETTLED_MILLIS));
+            line("");
         }
 
         /**
