@@ -12,9 +12,13 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Keeps the benchmark's own parts honest: the simulator, the SSE reader, the percentiles, the counters, and its two
@@ -88,6 +92,33 @@ class BenchHarnessTest {
     }
 
     @Test
+    void pausesAreReadFromTheJvmLogAndLaidNextToTheSlowestRequests(@TempDir Path dir) throws Exception {
+        Path log = dir.resolve("gc.log");
+        Files.writeString(log, """
+                [1.000s][1000000000ns][gc          ] GC(0) Pause Young (Normal) (G1 Evacuation Pause) 168M->16M(256M) 2.545ms
+                [1.000s][1000000000ns][safepoint   ] Safepoint "G1CollectForAllocation", Time since last: 90000 ns, Reaching safepoint: 5187 ns, At safepoint: 2500000 ns, Leaving safepoint: 3305 ns, Total: 3000000 ns, Threads: 0 runnable, 10 total
+                [2.000s][2000000000ns][safepoint   ] Safepoint "Cleanup", Time since last: 1000000000 ns, Reaching safepoint: 1000 ns, At safepoint: 500 ns, Leaving safepoint: 500 ns, Total: 2000 ns, Threads: 0 runnable, 10 total
+                """);
+        List<Pauses.Pause> pauses = Pauses.read(log);
+        assertThat(pauses).containsExactly(new Pauses.Pause(997_000_000L, 1_000_000_000L, "G1CollectForAllocation"),
+                new Pauses.Pause(1_999_998_000L, 2_000_000_000L, "Cleanup"));
+        assertThat(Pauses.read(dir.resolve("none.log"))).isEmpty();
+
+        Timeline timeline = new Timeline();
+        timeline.add(996_000_000L, 1_001_000_000L); // 5 ms, across the GC
+        timeline.add(1_500_000_000L, 1_500_100_000L); // 0.1 ms, no pause
+        timeline.add(1_600_000_000L, 1_604_000_000L); // 4 ms, no pause either
+        for (int i = 0; i < 97; i++) {
+            timeline.add(1_700_000_000L + i * 1_000_000L, 1_700_050_000L + i * 1_000_000L);
+        }
+        assertThat(timeline.slowest(0.01)).extracting(Timeline.Span::nanos).containsExactly(5_000_000L);
+        assertThat(timeline.slowest(0.02)).extracting(Timeline.Span::nanos).containsExactly(5_000_000L, 4_000_000L);
+        assertThat(Pauses.held(timeline.slowest(0.02), pauses)).isEqualTo(1);
+        assertThat(Pauses.holding(pauses, timeline.spans())).extracting(Pauses.Pause::operation).containsExactly("G1CollectForAllocation");
+        assertThat(Pauses.jvmOption(log)).isEqualTo("-Xlog:gc,safepoint:file=" + log.toAbsolutePath() + ":uptime,timenanos,tags:filecount=0");
+    }
+
+    @Test
     void performanceCountersOfAJvmAreReadFromItsSharedMemoryFile() {
         var counters = new PerfCounters(ProcessHandle.current().pid()).read();
         if (counters.isEmpty()) {
@@ -146,6 +177,91 @@ class BenchHarnessTest {
                     .hasMessageContaining("this run FAILED")
                     .hasMessageContaining("- latency c=2 through slice 1: " + run.errors.count() + " (e.g. HTTP 503 (all_providers_failed: No step");
         }
+    }
+
+    @Test
+    void aSoakSendsEveryRequestAndEachNameTwiceAndPassesOnlyWhileTheHeapAfterGcStaysWithinItsLimit() throws Exception {
+        Soak.Plan plan = new Soak.Plan(2_000, 500, 8, "soak", "soak/y", "soak", 8L << 20);
+        Map<String, Integer> names = new java.util.HashMap<>();
+        for (long n = 0; n < plan.requests(); n++) {
+            String step = plan.adHocStep(n);
+            if (step != null) {
+                names.merge(step, 1, Integer::sum);
+            }
+        }
+        assertThat(names).hasSize(500).containsEntry("soak/x1", 2).containsEntry("soak/x500", 2).allSatisfy((name, times) -> assertThat(times).isEqualTo(2));
+
+        try (FastSimulator simulator = new FastSimulator(1);
+             RunningGateway gateway = RunningGateway.start(soakProvider(simulator), chains("soak", "soak/y"), Map.of());
+             LoadClient client = new LoadClient(1, 16)) {
+            int port = gateway.uri("/").getPort();
+
+            FailedRequests failed = new FailedRequests();
+            Soak.Outcome flat = Soak.run(plan, client, port, heapGrowingBy(7.5), failed);
+
+            assertThat(flat.answered()).isEqualTo(2_000);
+            assertThat(flat.failedRequests()).isZero();
+            assertThat(flat.parts()).extracting(Soak.Part::adHocRequests).containsExactly(500L, 500L);
+            assertThat(flat.checkpoints()).extracting(Soak.Checkpoint::requests).containsExactly(0L, 1_000L, 2_000L);
+            assertThat(flat.heapGrowthMiB()).isEqualTo(7.5);
+            assertThat(flat.passed()).as(flat.verdict()).isTrue();
+            assertThat(flat.verdict()).startsWith("soak passed — heap after a full GC +7.5 MiB from start to end (limit +8 MiB)");
+            flat.assertPassed();
+            assertThat(failed.report()).startsWith("**0 failed requests** (2 phases, 2,000 answers checked");
+
+            // the verdict alone: a few requests are enough
+            Soak.Plan small = new Soak.Plan(20, 10, 2, "soak", "soak/y", "soak", 8L << 20);
+            Soak.Outcome grown = Soak.run(small, client, port, heapGrowingBy(8.5), failed);
+
+            assertThat(grown.failedRequests()).isZero();
+            assertThat(grown.passed()).isFalse();
+            assertThatThrownBy(grown::assertPassed).isInstanceOf(AssertionError.class)
+                    .hasMessage("**SOAK FAILED** — heap after a full GC grew +8.5 MiB from start to end (limit +8 MiB)");
+
+            Soak.Outcome unmeasured = Soak.run(small, client, port, (when, requests) -> new Soak.Checkpoint(when, requests, -1, -1, -1, -1), failed);
+
+            assertThat(unmeasured.failure()).isEqualTo("429chain's heap after a full GC could not be measured");
+        }
+    }
+
+    @Test
+    void aSoakWithFailedRequestsFailsWhateverTheHeap() throws Exception {
+        // the ad-hoc names go to the provider that answers 429 to everything: every one of them fails
+        Soak.Plan plan = new Soak.Plan(200, 50, 8, "soak", "soak/y", "limited", 8L << 20);
+        try (FastSimulator simulator = new FastSimulator(1);
+             RunningGateway gateway = RunningGateway.start(soakProvider(simulator), chains("soak", "soak/y"), Map.of());
+             LoadClient client = new LoadClient(1, 16)) {
+            FailedRequests failed = new FailedRequests();
+
+            Soak.Outcome outcome = Soak.run(plan, client, gateway.uri("/").getPort(), heapGrowingBy(0), failed);
+
+            assertThat(outcome.answered()).isEqualTo(200);
+            assertThat(outcome.failedRequests()).isEqualTo(100);
+            assertThat(outcome.failure()).isEqualTo("100 failed request(s)");
+            assertThatThrownBy(outcome::assertPassed).hasMessage("**SOAK FAILED** — 100 failed request(s)");
+            assertThat(failed.report()).contains("- soak, first half: 50 (e.g. HTTP 503", "- soak, second half: 50 (e.g. HTTP 503");
+        }
+    }
+
+    /** A gauge whose heap after GC goes from 40 MiB at the start to 40 + {@code mib} at the end. */
+    private static Soak.Gauge heapGrowingBy(double mib) {
+        return (when, requests) -> new Soak.Checkpoint(when, requests,
+                (long) ((40 + mib * switch (when) { case "start" -> 0.0; case "middle" -> 0.5; default -> 1.0; }) * (1 << 20)), -1, -1, -1);
+    }
+
+    /** Provider {@code soak} (the simulator, with limits, so its quota keys count in windows) and {@code limited}. */
+    private static String soakProvider(FastSimulator simulator) {
+        return """
+                version: 1
+                providers:
+                  - id: soak
+                    type: openai-compatible
+                    baseUrl: %s
+                    limits: {rpm: 1000000000, rpd: 2000000000, tpm: 2000000000, tpd: 2000000000}
+                  - id: limited
+                    type: openai-compatible
+                    baseUrl: %s
+                """.formatted(simulator.baseUrl(), simulator.limitedBaseUrl());
     }
 
     /** Provider {@code fast} (the simulator) and {@code limited} (its always-429 path). */

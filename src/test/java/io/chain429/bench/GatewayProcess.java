@@ -25,12 +25,16 @@ final class GatewayProcess implements AutoCloseable {
 
     private final Process process;
     private final int port;
+    private final int managementPort;
+    private final Path dataDir;
     private final List<String> command;
     private final Path log;
 
-    private GatewayProcess(Process process, int port, List<String> command, Path log) {
+    private GatewayProcess(Process process, int port, int managementPort, Path dataDir, List<String> command, Path log) {
         this.process = process;
         this.port = port;
+        this.managementPort = managementPort;
+        this.dataDir = dataDir;
         this.command = command;
         this.log = log;
     }
@@ -51,6 +55,7 @@ final class GatewayProcess implements AutoCloseable {
         Files.writeString(routes.resolve("chains.camel.yaml"), chainsYaml);
 
         int port = freePort();
+        int managementPort = freePort();
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         // a quiet start, as in the container image: no sun.misc.Unsafe warnings in the log the report links to
@@ -68,8 +73,8 @@ final class GatewayProcess implements AutoCloseable {
         builder.environment().put("CHAIN429_DATA_DIR", data.toString());
         builder.environment().put("CHAIN429_HOST", "127.0.0.1");
         builder.environment().put("CHAIN429_PORT", String.valueOf(port));
-        builder.environment().put("CHAIN429_MANAGEMENT_PORT", String.valueOf(freePort()));
-        GatewayProcess gateway = new GatewayProcess(builder.start(), port, command, log);
+        builder.environment().put("CHAIN429_MANAGEMENT_PORT", String.valueOf(managementPort));
+        GatewayProcess gateway = new GatewayProcess(builder.start(), port, managementPort, data, command, log);
         Runtime.getRuntime().addShutdownHook(new Thread(gateway::close));
         gateway.awaitReady(Duration.ofSeconds(90));
         return gateway;
@@ -100,6 +105,16 @@ final class GatewayProcess implements AutoCloseable {
 
     int port() {
         return port;
+    }
+
+    /** The port of /health and /metrics. */
+    int managementPort() {
+        return managementPort;
+    }
+
+    /** Where 429chain keeps provider-state.json and requests.log. */
+    Path dataDir() {
+        return dataDir;
     }
 
     long pid() {

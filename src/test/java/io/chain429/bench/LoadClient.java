@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongFunction;
 
 /**
  * The benchmark's load generator: a non-blocking Vert.x HTTP/1.1 client with keep-alive connections, driving
@@ -52,6 +53,22 @@ final class LoadClient implements AutoCloseable {
         String problem(int status, MultiMap headers);
 
         Check OK_200 = (status, headers) -> status == 200 ? null : "HTTP " + status;
+
+        /** A 200 from 429chain that says it was served by {@code step} after {@code attempts} attempts. */
+        static Check servedBy(String step, String attempts) {
+            return (status, headers) -> {
+                if (status != 200) {
+                    return "HTTP " + status;
+                }
+                if (!step.equals(headers.get("X-429chain-Provider"))) {
+                    return "served by " + headers.get("X-429chain-Provider") + ", expected " + step;
+                }
+                if (!attempts.equals(headers.get("X-429chain-Attempts"))) {
+                    return "X-429chain-Attempts " + headers.get("X-429chain-Attempts") + ", expected " + attempts;
+                }
+                return null;
+            };
+        }
     }
 
     /** What went wrong, counted, with the first few examples. */
@@ -112,6 +129,8 @@ final class LoadClient implements AutoCloseable {
     /** Whole-body requests: latencies of those started in the window, completions that ended in it. */
     static final class JsonResult extends Tally {
         final Samples latency = new Samples();
+        /** When each of those requests was sent and answered, to lay the slowest next to 429chain's pauses. */
+        final Timeline timeline = new Timeline();
         /** 429chain's own {@code X-429chain-Overhead-Ms}, when present. */
         final Samples selfReportedOverhead = new Samples();
         final AtomicLong completedInWindow = new AtomicLong();
@@ -120,6 +139,7 @@ final class LoadClient implements AutoCloseable {
         void merge(JsonResult other) {
             mergeTally(other);
             latency.addAll(other.latency);
+            timeline.addAll(other.timeline);
             selfReportedOverhead.addAll(other.selfReportedOverhead);
             completedInWindow.addAndGet(other.completedInWindow.get());
             windowSeconds += other.windowSeconds;
@@ -251,6 +271,7 @@ final class LoadClient implements AutoCloseable {
                         } else {
                             if (recorded) {
                                 result.latency.add(t1 - t0);
+                                result.timeline.add(t0, t1);
                                 String overhead = response.getHeader("X-429chain-Overhead-Ms");
                                 if (overhead != null) {
                                     result.selfReportedOverhead.add((long) (Double.parseDouble(overhead) * 1e6));
@@ -266,6 +287,71 @@ final class LoadClient implements AutoCloseable {
     }
 
     private record Answer(HttpClientResponse response, Buffer body) {
+    }
+
+    /**
+     * Sends exactly {@code count} whole-body requests, numbered {@code first} onwards, from {@code concurrency} virtual
+     * clients in a closed loop: request n carries {@code body.apply(n)} and its answer must pass {@code check.apply(n)}.
+     * Blocks until every one has its answer, so nothing is left in flight, then closes its connections. Every latency
+     * is recorded, and the throughput is over the whole run.
+     */
+    JsonResult closedLoopCounted(int port, long first, long count, int concurrency, LongFunction<Buffer> body,
+                                 LongFunction<Check> check) {
+        JsonResult result = new JsonResult();
+        AbruptEnd phase = new AbruptEnd(newClient(), Long.MAX_VALUE);
+        AtomicLong next = new AtomicLong(first);
+        long end = first + count;
+        CountDownLatch stopped = new CountDownLatch(concurrency);
+        long start = System.nanoTime();
+        for (int i = 0; i < concurrency; i++) {
+            vertx.runOnContext(v -> nextCounted(phase, port, next, end, body, check, result, stopped));
+        }
+        // each request has its own watchdog, so every virtual client gets to the end
+        awaitLatch(stopped, Long.MAX_VALUE);
+        result.windowSeconds = (System.nanoTime() - start) / 1e9;
+        phase.close();
+        return result;
+    }
+
+    private void nextCounted(AbruptEnd phase, int port, AtomicLong next, long end, LongFunction<Buffer> body,
+                             LongFunction<Check> check, JsonResult result, CountDownLatch stopped) {
+        long n = next.getAndIncrement();
+        if (n >= end) {
+            stopped.countDown();
+            return;
+        }
+        long t0 = System.nanoTime();
+        AtomicBoolean over = new AtomicBoolean();
+        long watchdog = vertx.setTimer(ANSWER_TIMEOUT_MILLIS, id -> {
+            if (over.compareAndSet(false, true)) {
+                result.errors.add("no answer within " + ANSWER_TIMEOUT_MILLIS + " ms");
+                nextCounted(phase, port, next, end, body, check, result, stopped);
+            }
+        });
+        phase.http().request(post(port))
+                .compose(request -> request.send(body.apply(n)))
+                .compose(response -> response.body().map(b -> new Answer(response, b)))
+                .onComplete(done -> {
+                    long t1 = System.nanoTime();
+                    if (!over.compareAndSet(false, true)) {
+                        return;
+                    }
+                    vertx.cancelTimer(watchdog);
+                    result.answered.incrementAndGet();
+                    if (done.failed()) {
+                        result.errors.add(String.valueOf(done.cause()));
+                    } else {
+                        HttpClientResponse response = done.result().response();
+                        String problem = check.apply(n).problem(response.statusCode(), response.headers());
+                        if (problem != null) {
+                            result.errors.add(problem + ErrorBody.summary(response.statusCode(), done.result().body()));
+                        } else {
+                            result.latency.add(t1 - t0);
+                            result.completedInWindow.incrementAndGet();
+                        }
+                    }
+                    nextCounted(phase, port, next, end, body, check, result, stopped);
+                });
     }
 
     /**

@@ -83,6 +83,17 @@ final class PerfCounters {
         return found ? new long[] {used, committed} : new long[] {-1, -1};
     }
 
+    /**
+     * Time the JIT compilers spent compiling so far (standard and on-stack-replacement compilations, summed over the
+     * compiler threads), in milliseconds; -1 when unknown. Compiling during a measurement means a warm-up too short.
+     */
+    static double jitMillis(Map<String, Long> counters) {
+        long standard = get(counters, "sun.ci.standardTime");
+        long osr = get(counters, "sun.ci.osrTime");
+        long frequency = get(counters, "sun.os.hrt.frequency");
+        return standard < 0 || osr < 0 || frequency <= 0 ? -1 : (standard + osr) * 1000.0 / frequency;
+    }
+
     static long get(Map<String, Long> counters, String name) {
         return counters.getOrDefault(name, -1L);
     }
