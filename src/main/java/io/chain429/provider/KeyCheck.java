@@ -1,5 +1,6 @@
 package io.chain429.provider;
 
+import io.chain429.config.Durations;
 import io.chain429.config.ProviderConfig;
 import io.chain429.config.ProviderConfig.Timeouts;
 import io.chain429.core.Reason;
@@ -70,7 +71,7 @@ public final class KeyCheck implements AutoCloseable {
         }
         try {
             timer.scheduleWithFixedDelay(this::checkAll, 0, every.toNanos(), TimeUnit.NANOSECONDS);
-            LOG.info("provider keys are checked with GET /models now and every {} (settings.keyCheckEvery)", readable(every));
+            LOG.info("provider keys are checked with GET /models now and every {} (settings.keyCheckEvery)", Durations.format(every));
         } catch (RejectedExecutionException e) {
             // closed before it started: Camel stopped
         }
@@ -143,10 +144,10 @@ public final class KeyCheck implements AutoCloseable {
     static String cause(Throwable failure, Timeouts timeouts) {
         for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
             if (cause instanceof HttpConnectTimeoutException) {
-                return "no connection within " + readable(timeouts.connect());
+                return "no connection within " + Durations.format(timeouts.connect());
             }
             if (cause instanceof HttpTimeoutException) {
-                return "no answer within " + readable(timeouts.firstByte());
+                return "no answer within " + Durations.format(timeouts.firstByte());
             }
             if (cause instanceof UnknownHostException) {
                 return "host not found";
@@ -159,17 +160,5 @@ public final class KeyCheck implements AutoCloseable {
             }
         }
         return "connection failed (" + failure.getClass().getSimpleName() + ")";
-    }
-
-    /** In the largest unit that says it exactly: {@code 6h}, {@code 90m}, {@code 5s}, {@code 1500ms}. */
-    static String readable(Duration duration) {
-        long millis = duration.toMillis();
-        if (millis > 0 && millis % 3_600_000 == 0) {
-            return millis / 3_600_000 + "h";
-        }
-        if (millis > 0 && millis % 60_000 == 0) {
-            return millis / 60_000 + "m";
-        }
-        return millis % 1000 == 0 ? millis / 1000 + "s" : millis + "ms";
     }
 }

@@ -191,14 +191,6 @@ class KeyCheckTest {
     }
 
     @Test
-    void durationsAreToldInTheLargestExactUnit() {
-        assertThat(KeyCheck.readable(Duration.ofHours(6))).isEqualTo("6h");
-        assertThat(KeyCheck.readable(Duration.ofMinutes(90))).isEqualTo("90m");
-        assertThat(KeyCheck.readable(Duration.ofSeconds(5))).isEqualTo("5s");
-        assertThat(KeyCheck.readable(Duration.ofMillis(1500))).isEqualTo("1500ms");
-    }
-
-    @Test
     void aNegativePeriodIsRefused() {
         keyProbe = new KeyProbe(state, registry(), Duration.ofHours(1), Duration.ofHours(1));
         assertThatIllegalArgumentException().isThrownBy(() -> new KeyCheck(state, registry(), keyProbe, Duration.ofSeconds(-1)));
