@@ -22,7 +22,7 @@ import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
  * event loop once the provider's answer is decided; a wait, or writing a stream read whole, moves to a request thread
  * first). Starting on the event loop saves two thread hand-offs
  * (loop → worker for the route, worker → loop for the upstream request) on the way to the first token: each costs a
- * thread wake-up, 0.1–0.3 ms on a small VM, which is most of what a proxy adds.
+ * thread wake-up, which is most of what a proxy adds (docs/benchmark.md).
  *
  * <p>A request still starts on a worker, as with the stock consumer, when {@code startOnEventLoop} says no: when a
  * step before the call may block (shared state in Redis: each check is a round trip), or when as many requests as

@@ -37,7 +37,7 @@ public final class RequestThreads implements ExecutorServiceFactory {
             return ExecutorServiceFactory.INSTANCE.createExecutor(vertxThreads, concurrency, maxConcurrency);
         }
         // Idle threads wait untimed: a timed wait per idle virtual thread arms and cancels a timer for every request,
-        // which profiling showed costing a sixth of 429chain's CPU. An idle virtual thread costs about a kilobyte.
+        // a cost on the request path. An idle virtual thread costs about a kilobyte.
         return new ThreadPoolExecutor(concurrency, concurrency, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), VIRTUAL.get());
     }
 

@@ -269,7 +269,7 @@ public final class Waterfall {
         return millisWithThreeDecimals(overheadNanos(atNanos));
     }
 
-    /** "1.234" for 1,234,000 ns: what {@code String.format("%.3f")} gives, without its parsing (profiled on every reply). */
+    /** "1.234" for 1,234,000 ns: what {@code String.format("%.3f")} gives, without parsing a format on every reply. */
     static String millisWithThreeDecimals(long nanos) {
         long micros = (nanos + 500) / 1_000;
         long fraction = micros % 1_000;

@@ -44,7 +44,7 @@ public class OpenAiCompatibleAdapter implements ProviderAdapter {
     private final String type;
     private final Optional<URI> defaultBaseUrl;
     private final boolean requiresApiKey;
-    /** Each configured base URL's chat-completions URI, built once: parsing a URI was profiled on every call. */
+    /** Each configured base URL's chat-completions URI, built once rather than parsed on every call. */
     private final Map<URI, URI> completionsUris = new ConcurrentHashMap<>();
 
     /** The generic type: any OpenAI-compatible server at a configured URL; local ones (llama.cpp, vLLM, Ollama) need no key. */

@@ -57,7 +57,7 @@ public final class ProviderClient {
     private final Timeouts timeouts;
     /**
      * Method, host, port, TLS and path per provider URI, parsed once ({@code setAbsoluteURI} parses with
-     * {@code java.net.URL}: profiled at a twentieth of a call) and copied for each call. Holds the few URIs this
+     * {@code java.net.URL}, too slow for every call) and copied for each call. Holds the few URIs this
      * provider's adapter sends to.
      */
     private final Map<URI, RequestOptions> postTargets = new ConcurrentHashMap<>();

@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * the line is dropped and counted ({@link #dropped()}, and a warning) rather than making the request wait.
  *
  * <p>The writer drains the queue every {@value #DRAIN_EVERY_MILLIS} ms rather than being woken for each line: waking a
- * thread costs the request's event loop a system call (profiled: a fifth of a stream's end), and on a busy core the
+ * thread costs the request's event loop a system call, and on a busy core the
  * woken writer ran before the loop's next request. Lines reach the file that much later; stopping writes them all.
  *
  * <p>The file is rotated by size: when the next line would take it over the limit, {@code requests.log.N-1} is
