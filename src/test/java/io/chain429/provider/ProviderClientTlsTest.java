@@ -45,8 +45,9 @@ import org.junit.jupiter.api.io.TempDir;
 class ProviderClientTlsTest {
 
     private static final char[] PASSWORD = "test-only".toCharArray();
-    private static final Timeouts QUICK = new Timeouts(Duration.ofSeconds(2), Duration.ofSeconds(5), Duration.ofSeconds(5),
-            Duration.ofSeconds(5), Duration.ofSeconds(10));
+    // Generous: each case ends by its handshake's verdict, which on a busy machine may take seconds to come.
+    private static final Timeouts PATIENT = new Timeouts(Duration.ofSeconds(60), Duration.ofSeconds(60), Duration.ofSeconds(60),
+            Duration.ofSeconds(60), Duration.ofSeconds(120));
 
     @TempDir
     static Path dir;
@@ -105,7 +106,7 @@ class ProviderClientTlsTest {
 
     @Test
     void aCertificateTheJvmDoesNotTrustFailsTheCall() {
-        ProviderClient client = new ProviderClients(vertx, 4).client(QUICK);
+        ProviderClient client = new ProviderClients(vertx, 4).client(PATIENT);
 
         assertThatThrownBy(() -> client.get(uri("localhost"), Optional.empty()))
                 .isInstanceOf(SSLHandshakeException.class)
@@ -116,7 +117,7 @@ class ProviderClientTlsTest {
     @Test
     void aTrustedCertificateForTheHostIsAcceptedAndTheHostIsNamedInTheHandshake() throws Exception {
         trustTheProvider();
-        ProviderClient client = new ProviderClients(vertx, 4).client(QUICK);
+        ProviderClient client = new ProviderClients(vertx, 4).client(PATIENT);
 
         assertThat(client.get(uri("localhost"), Optional.empty())).isEqualTo(200);
         assertThat(serverNames).contains("localhost");
@@ -125,7 +126,7 @@ class ProviderClientTlsTest {
     @Test
     void aTrustedCertificateForAnotherHostIsRefused() {
         trustTheProvider();
-        ProviderClient client = new ProviderClients(vertx, 4).client(QUICK);
+        ProviderClient client = new ProviderClients(vertx, 4).client(PATIENT);
 
         assertThatThrownBy(() -> client.get(uri("127.0.0.2"), Optional.empty()))
                 .isInstanceOf(SSLHandshakeException.class)
