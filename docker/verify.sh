@@ -1,21 +1,24 @@
 #!/usr/bin/env bash
 # Builds the 429chain image from docker/Dockerfile with podman and checks it as a user would: the container becomes
-# healthy, answers a chat completion from the demo chain, and keeps provider state across a restart on the same data
-# volume (an operator disables the demo provider through the console's Jolokia; after the restart it is still
-# disabled and the chain answers 503). The container and its volume are removed at the end; the images stay (the base
+# healthy, serves the console's 429chain view, answers a chat completion from the demo chain, and keeps provider
+# state across a restart on the same data volume (an operator disables the demo provider through the console's
+# Jolokia; after the restart it is still disabled and the chain answers 503). The container and its volume are removed at the end; the images stay (the base
 # images are reused by the next run, the 429chain image is replaced). Exits non-zero on any failure.
 #
 # Made for a machine without a Docker engine or a reachable image registry (Debian bookworm, run as root): it installs
 # podman, runc and debootstrap if they are missing and builds both base images locally with debootstrap (cached:
-# skipped when the image exists). podman runs only with runc and explicit ulimits on this host's cgroup v1.
+# skipped when the image exists), and a Node base for the console's build stage from Debian's nodejs and npm.
+# podman runs only with runc and explicit ulimits on this host's cgroup v1.
 #   DEBIAN_MIRROR   where debootstrap downloads packages (default http://deb.debian.org/debian)
+#   IMAGE           the tag of the image it builds (default localhost/429chain:verify)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 STARTED=$(date +%s)
 BUILD_BASE=localhost/429chain-build-base:bookworm-17
 RUNTIME_BASE=localhost/429chain-runtime-base:bookworm-17
-IMAGE=localhost/429chain:verify
+NODE_BASE=localhost/429chain-node-base:bookworm
+IMAGE=${IMAGE:-localhost/429chain:verify}
 CONTAINER=429chain-verify-$$
 VOLUME=429chain-verify-data-$$
 CLIENT_KEY=verify-client-key-$$
@@ -101,6 +104,30 @@ CONTAINERFILE
   rm -rf "$context"
 }
 
+# The console's build stage: Debian bookworm's nodejs (18; the view builds with it, npm warns that it asks for 20) and
+# npm on the runtime base, with the same extra CAs as the build base; NODE_EXTRA_CA_CERTS because Node trusts only its
+# own CA list otherwise.
+node_base() {
+  if podman image exists "$NODE_BASE"; then
+    say "base image $NODE_BASE exists"
+    return
+  fi
+  say "building base image $NODE_BASE"
+  local context
+  context=$(mktemp -d /tmp/429chain-verify-node-base.XXXXXX)
+  mkdir "$context/cas"
+  cp /usr/local/share/ca-certificates/*.crt "$context/cas/" 2>/dev/null || true
+  cat >"$context/Containerfile" <<CONTAINERFILE
+FROM $RUNTIME_BASE
+COPY cas/ /usr/local/share/ca-certificates/
+RUN apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \\
+      nodejs npm >/dev/null && update-ca-certificates >/dev/null && rm -rf /var/lib/apt/lists/*
+ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt
+CONTAINERFILE
+  "${PODMAN[@]}" build --network host "${LIMITS[@]}" -q -t "$NODE_BASE" "$context" >/dev/null || { rm -rf "$context"; fail "building $NODE_BASE"; }
+  rm -rf "$context"
+}
+
 # Runs 429chain as a user would; the image's HEALTHCHECK is run by await_healthy (podman schedules it with systemd).
 start_container() {
   without_timer_noise "${PODMAN[@]}" run -d --name "$CONTAINER" "${LIMITS[@]}" \
@@ -139,11 +166,27 @@ demo_state() {
     || fail "GET /v1/ratelimits"
 }
 
-# One Jolokia operation on the demo provider's MBean, through the console's login, as an operator does from Hawtio.
-operate_demo() {
+console_login() {
   curl -sf -c "$COOKIES" -H 'Content-Type: application/json' \
     -d "{\"username\":\"$CONSOLE_USER\",\"password\":\"$CONSOLE_PASSWORD\"}" "$MANAGEMENT/hawtio/auth/login" >/dev/null \
     || fail "console login"
+}
+
+# The console announces the 429chain view after login (/hawtio/plugin) and serves its code (io.chain429.ops.ConsolePlugin).
+check_console_view() {
+  console_login
+  local plugins url
+  plugins=$(curl -sf -b "$COOKIES" "$MANAGEMENT/hawtio/plugin") || fail "GET /hawtio/plugin"
+  url=$(jq -r '[.. | objects | select(.scope? == "chain429") | .url][0]' <<<"$plugins")
+  [[ $url == /hawtio/plugins/429chain ]] || fail "the console does not announce the 429chain view: $plugins"
+  curl -sf -b "$COOKIES" "$MANAGEMENT$url/remoteEntry.js" | grep -q chain429 \
+    || fail "the console does not serve the 429chain view's $url/remoteEntry.js"
+  say "the console serves the 429chain view ($url/remoteEntry.js)"
+}
+
+# One Jolokia operation on the demo provider's MBean, through the console's login, as an operator does from Hawtio.
+operate_demo() {
+  console_login
   curl -sf -b "$COOKIES" -H 'Content-Type: application/json' \
     -d "{\"type\":\"exec\",\"mbean\":\"io.chain429:type=Provider,name=demo\",\"operation\":\"$1()\"}" \
     "$MANAGEMENT/hawtio/jolokia/" | jq -r '.value' || fail "Jolokia $1()"
@@ -152,12 +195,13 @@ operate_demo() {
 install_tools
 runtime_base
 build_base
+node_base
 
 say "building $IMAGE from docker/Dockerfile"
 build_started=$SECONDS
 # --format docker: the OCI format has no HEALTHCHECK. --network host: the build stage downloads from Maven Central.
 "${PODMAN[@]}" build --format docker --network host "${LIMITS[@]}" \
-  --build-arg BUILD_IMAGE="$BUILD_BASE" --build-arg RUNTIME_IMAGE="$RUNTIME_BASE" \
+  --build-arg BUILD_IMAGE="$BUILD_BASE" --build-arg RUNTIME_IMAGE="$RUNTIME_BASE" --build-arg NODE_IMAGE="$NODE_BASE" \
   -f docker/Dockerfile -t "$IMAGE" . >"$BUILD_LOG" 2>&1 || { tail -40 "$BUILD_LOG" >&2; fail "podman build (output above)"; }
 say "image built in $((SECONDS - build_started)) s"
 
@@ -166,6 +210,7 @@ run_started=$SECONDS
 start_container
 await_healthy "$run_started"
 [[ $("${PODMAN[@]}" exec "$CONTAINER" id -u) == 4290 ]] || fail "429chain does not run as the non-root user chain429"
+check_console_view
 
 status=$(chat "$ANSWER")
 [[ $status == 200 ]] || fail "chat completion answered $status: $(cat "$ANSWER")"

@@ -3,34 +3,13 @@
 // It expects the state ConsoleViewTest made: provider `cool` cooling down, the step flaky/model-b with an open
 // circuit (http_503), provider `rejected` disabled for its key, provider `steady` serving; chain `main`.
 // Prints one JSON line per check ({"check": ..., ...}); exits 1 with {"error": ...} at the first that fails.
-import { chromium } from 'playwright-core'
+import { openConsole, print } from './console-browser.mjs'
 
 const [base, shots] = process.argv.slice(2)
-const user = process.env.CONSOLE_USER
-const password = process.env.CONSOLE_PASSWORD
-const WAIT = 30000 // Playwright's waits: how long a condition may take to become true before the check fails
-const print = line => console.log(JSON.stringify(line))
-
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync'],
-})
-const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } })
-page.setDefaultTimeout(WAIT)
-const pageErrors = []
-page.on('pageerror', error => pageErrors.push(error.message))
+const { browser, page, pageErrors } = await openConsole(base)
 const row = id => page.locator(`tr[data-provider="${id}"]`)
 
 try {
-  await page.goto(`${base}/hawtio/login`)
-  await page.getByRole('textbox', { name: 'Username' }).fill(user)
-  await page.locator('#pf-login-password-id').fill(password)
-  await page.getByRole('button', { name: 'Log in' }).click()
-
-  // the 429chain view is first in the navigation, so the console opens on it
-  await page.waitForURL('**/hawtio/429chain')
-  await page.getByRole('table', { name: 'providers' }).waitFor()
   print({ check: 'opens on the 429chain view', navigation: await page.locator('nav a, [class*=nav__link]').allInnerTexts() })
 
   // a cooling provider with its countdown, which counts down

@@ -2,11 +2,9 @@ package io.chain429.e2e;
 
 import static io.chain429.e2e.RunningGateway.chains;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.chain429.e2e.ProviderSimulator.Reply;
 import io.chain429.ops.ConsoleCredentials;
 import io.chain429.ops.ProviderMBeans;
@@ -18,7 +16,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.awaitility.core.ConditionFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -33,9 +30,6 @@ import org.junit.jupiter.api.Test;
  */
 class ConsoleViewTest {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Path NODE_PROJECT = Path.of("src", "test", "node").toAbsolutePath();
-    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
     private static final String USER = "ops";
     private static final String PASSWORD = "console-view-s3cret";
     private static final Reply UNAUTHORIZED = Reply.json(401, "{\"error\":{\"message\":\"Invalid API key\"}}");
@@ -92,11 +86,13 @@ class ConsoleViewTest {
 
     @Test
     void anOperatorSeesEveryProvidersStateAndWhyDisablesOneAndOpensAChainsDiagram() throws Exception {
-        assertThat(CHROMIUM).as("Debian's chromium (apt-get install -y chromium; .ci/run installs it)").isExecutable();
-        assertThat(NODE_PROJECT.resolve("node_modules/playwright-core")).as("npm ci in src/test/node (mvn verify runs it)").isDirectory();
-        Path shots = Files.createDirectories(Path.of("target", "console-view"));
+        assertThat(ConsoleScript.CHROMIUM).as("Debian's chromium (apt-get install -y chromium; .ci/run installs it)").isExecutable();
+        assertThat(ConsoleScript.NODE_PROJECT.resolve("node_modules/playwright-core")).as("npm ci in src/test/node (mvn verify runs it)")
+                .isDirectory();
+        Path shots = Files.createDirectories(Path.of("target", "console-view")).toAbsolutePath();
 
-        List<JsonNode> lines = runScript(shots);
+        // a failure names what it missed; the screenshot of the page it failed on is in target/console-view
+        List<JsonNode> lines = ConsoleScript.run("console-view.mjs", gateway, USER, PASSWORD, shots.toString());
 
         assertThat(lines).extracting(line -> line.path("check").asText()).contains(
                 "opens on the 429chain view", "cooling provider with a live countdown", "open circuit and why", "rejected key",
@@ -104,40 +100,6 @@ class ConsoleViewTest {
         assertThat(status("steady")).as("disabled from the browser").isEqualTo("disabled");
         lines.stream().filter(line -> line.path("check").asText().equals("drawn"))
                 .forEach(line -> System.out.println("429chain view: one refresh read and drawn in " + line.path("ms") + " ms"));
-    }
-
-    /** Runs console-view.mjs; fails with what it printed unless it passed every check. */
-    private List<JsonNode> runScript(Path shots) throws Exception {
-        Path output = Files.createTempFile("429chain-console-view-", ".out");
-        try {
-            ProcessBuilder builder = new ProcessBuilder("node", "console-view.mjs",
-                    gateway.managementUri("").toString().replaceAll("/$", ""), shots.toAbsolutePath().toString())
-                    .directory(NODE_PROJECT.toFile())
-                    .redirectErrorStream(true)
-                    .redirectOutput(output.toFile());
-            builder.environment().put("CONSOLE_USER", USER);
-            builder.environment().put("CONSOLE_PASSWORD", PASSWORD);
-            Process process = builder.start();
-            process.getOutputStream().close();
-            // a bound against a hung browser only; each check waits on its own condition
-            if (!process.waitFor(5, TimeUnit.MINUTES)) {
-                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-                fail("console-view.mjs did not finish:\n" + Files.readString(output));
-            }
-            String printed = Files.readString(output);
-            if (process.exitValue() != 0) {
-                fail("console-view.mjs failed (screenshot in " + shots + "):\n" + printed);
-            }
-            List<JsonNode> lines = new ArrayList<>();
-            for (String line : printed.split("\n")) {
-                if (line.startsWith("{")) {
-                    lines.add(JSON.readTree(line));
-                }
-            }
-            return lines;
-        } finally {
-            Files.deleteIfExists(output);
-        }
     }
 
     private ProviderSimulator simulator(String name) throws IOException {
