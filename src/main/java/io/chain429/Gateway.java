@@ -205,7 +205,7 @@ public final class Gateway {
         KeyProbe keyProbe = new KeyProbe(state, providers, probeAfter, Collections.max(List.of(probeAfter, KeyProbe.DEFAULT_MAX_DELAY)));
         // keys restored as disabled from disk are probed again; an operator's decision is kept as it is
         state.snapshot().disabled().stream()
-                .filter(disabled -> !disabled.reason().equals(ProviderMBeans.OPERATOR_REASON))
+                .filter(disabled -> !disabled.reason().equals(ProviderState.OPERATOR_REASON))
                 .forEach(disabled -> keyProbe.disabled(disabled.providerId()));
         // a rejected key is found before a request meets it: every key is checked once Camel has started, then every
         // keyCheckEvery

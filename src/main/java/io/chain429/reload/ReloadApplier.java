@@ -66,7 +66,7 @@ public final class ReloadApplier {
         // a key rejected with HTTP 401/403 stays disabled "until its configuration changes": it just did
         for (String id : changes.changed()) {
             Optional<String> reason = state.disabledReason(id);
-            if (reason.isPresent() && !reason.get().equals(ProviderMBeans.OPERATOR_REASON)) {
+            if (reason.isPresent() && !reason.get().equals(ProviderState.OPERATOR_REASON)) {
                 state.enable(id);
             }
         }
