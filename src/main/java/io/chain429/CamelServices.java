@@ -115,7 +115,7 @@ final class CamelServices extends MainListenerSupport {
 
     @Override
     public void afterStart(BaseMainSupport support) {
-        LOG.info("429chain serving {} chain(s) on {}://{}:{}/v1", files.chains().size(), files.tls().isPresent() ? "https" : "http",
+        LOG.info("429chain serving {} chain(s) on {}://{}:{}/v1", files.chains().all().size(), files.tls().isPresent() ? "https" : "http",
                 settings.host(), settings.port());
     }
 

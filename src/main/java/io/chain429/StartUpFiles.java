@@ -1,8 +1,8 @@
 package io.chain429;
 
-import io.chain429.chain.ChainDefinition;
 import io.chain429.chain.ChainFiles;
 import io.chain429.chain.ChainSummary;
+import io.chain429.chain.DeclaredChains;
 import io.chain429.config.ClientConfig;
 import io.chain429.config.ConfigException;
 import io.chain429.config.ConfigLoader;
@@ -26,11 +26,11 @@ import org.slf4j.LoggerFactory;
  *
  * @param adapters the provider types 429chain knows
  * @param config   {@code 429chain.yaml}
- * @param chains   the chains of the routes folder
+ * @param chains   the chains of the routes folder, and the chain template's defaults
  * @param clients  the client keys: {@code 429chain.yaml}'s and {@code CHAIN429_API_KEYS}'
  * @param tls      the proxy port's certificate, when HTTPS is configured
  */
-record StartUpFiles(AdapterRegistry adapters, GatewayConfig config, List<ChainDefinition> chains, List<ClientConfig> clients,
+record StartUpFiles(AdapterRegistry adapters, GatewayConfig config, DeclaredChains chains, List<ClientConfig> clients,
                     Optional<ServerCertificate> tls) {
 
     private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
@@ -39,9 +39,9 @@ record StartUpFiles(AdapterRegistry adapters, GatewayConfig config, List<ChainDe
     static StartUpFiles load(RuntimeSettings settings) {
         AdapterRegistry adapters = AdapterRegistry.builtIn();
         GatewayConfig config = ConfigLoader.load(settings.gatewayConfigFile(), settings.environment(), adapters);
-        List<ChainDefinition> chains = ChainFiles.load(settings.routesDir(), config);
+        DeclaredChains chains = ChainFiles.load(settings.routesDir(), config);
         reportProviders(config);
-        chains.forEach(chain -> LOG.info("{}", ChainSummary.of(chain, config.settings().defaultChain(),
+        chains.all().forEach(chain -> LOG.info("{}", ChainSummary.of(chain, config.settings().defaultChain(),
                 id -> config.provider(id).filter(ProviderConfig::enabled).isPresent())));
         List<ClientConfig> clients = clients(config, settings);
         Optional<ServerCertificate> tls = serverCertificate(settings);
