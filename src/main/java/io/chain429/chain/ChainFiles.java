@@ -42,7 +42,7 @@ public final class ChainFiles {
 
     private static final String TEMPLATE = "chain";
     private static final List<String> POLICY = List.of("commit", "retries", "retryWait", "maxWait", "maxWaiting");
-    private static final List<String> PARAMETERS = List.of("name", "steps", "commit", "retries", "retryWait", "maxWait", "maxWaiting");
+    private static final List<String> PARAMETERS = Stream.concat(Stream.of("name", "steps"), POLICY.stream()).toList();
     private static final String TEMPLATE_LABEL = "routeTemplate[" + TEMPLATE + "]";
     private static final List<String> PARAMETER_FIELDS = List.of("name", "value");
     private static final String NO_STEPS = "a chain needs at least one step";
