@@ -1,5 +1,7 @@
 package io.chain429.chain;
 
+import static java.util.Objects.requireNonNullElse;
+
 import io.chain429.config.ConfigException;
 import io.chain429.config.ConfigLoader;
 import io.chain429.config.GatewayConfig;
@@ -10,12 +12,14 @@ import io.chain429.core.Step;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.stream.Stream;
 import org.snakeyaml.engine.v2.nodes.Node;
 import org.snakeyaml.engine.v2.nodes.ScalarNode;
@@ -26,28 +30,75 @@ import org.snakeyaml.engine.v2.nodes.SequenceNode;
  * checked here, before Camel builds the routes, because a typo in a step would otherwise surface only when a
  * request reaches it, and a parameter without a value makes Camel fail with a bare NullPointerException.
  *
+ * <p>A chain's policy parameters it leaves out take the {@code defaultValue} the {@code chain} template declares
+ * (routes/chain-template.camel.yaml): the template is where users read the defaults, so it is their one source. They
+ * are read here, from the same files Camel loads, because chains are checked and their policies built before Camel
+ * loads anything (and, at a live reload, before anything changes).
+ *
  * <p>Until its name is known, a chain is called {@code templatedRoute#N} in messages: the N-th (from 1) item of
  * its file.
  */
 public final class ChainFiles {
 
     private static final String TEMPLATE = "chain";
-    private static final List<String> PARAMETERS = List.of("name", "steps", "commit", "retries", "retryWait", "maxWait", "maxWaiting");
+    private static final List<String> POLICY = List.of("commit", "retries", "retryWait", "maxWait", "maxWaiting");
+    private static final List<String> PARAMETERS = Stream.concat(Stream.of("name", "steps"), POLICY.stream()).toList();
+    private static final String TEMPLATE_LABEL = "routeTemplate[" + TEMPLATE + "]";
     private static final List<String> PARAMETER_FIELDS = List.of("name", "value");
     private static final String NO_STEPS = "a chain needs at least one step";
 
+    /** A chain as written, its policy parameters not yet merged with the template's defaults. */
+    private record Written(String name, List<Step> steps, GivenPolicy policy, String file, int line, Map<String, String> parameters) {
+    }
+
+    /** The policy parameters a chain or the template gives, read; null for those it leaves out. */
+    private record GivenPolicy(CommitMode commit, Integer retries, Duration retryWait, Duration maxWait, Integer maxWaiting) {
+
+        static GivenPolicy read(YamlNodes yaml, Map<String, Node> parameters, String path) {
+            return new GivenPolicy(
+                    read(parameters, "commit", node -> commitMode(yaml, node, path + ".commit")),
+                    read(parameters, "retries", node -> count(yaml, node, path + ".retries", 0, 10)),
+                    read(parameters, "retryWait", node -> duration(yaml, node, path + ".retryWait")),
+                    read(parameters, "maxWait", node -> duration(yaml, node, path + ".maxWait")),
+                    read(parameters, "maxWaiting", node -> count(yaml, node, path + ".maxWaiting", 1, 10_000)));
+        }
+
+        private static <T> T read(Map<String, Node> parameters, String name, Function<Node, T> parse) {
+            Node node = parameters.get(name);
+            return node == null ? null : parse.apply(node);
+        }
+
+        ChainPolicy over(ChainPolicy defaults) {
+            return new ChainPolicy(requireNonNullElse(commit, defaults.commit()), requireNonNullElse(retries, defaults.retries()),
+                    requireNonNullElse(retryWait, defaults.retryWait()), requireNonNullElse(maxWait, defaults.maxWait()),
+                    requireNonNullElse(maxWaiting, defaults.maxWaiting()));
+        }
+
+        /** The template's, which gives every parameter (see templateDefaults). */
+        ChainPolicy whole() {
+            return new ChainPolicy(commit, retries, retryWait, maxWait, maxWaiting);
+        }
+    }
+
+    /** Where the {@code chain} template was found: its file, and its {@code parameters} node. */
+    private record Template(YamlNodes yaml, Node item, Optional<Node> parameters) {
+    }
+
     private final GatewayConfig config;
-    private final Map<String, ChainDefinition> chains = new LinkedHashMap<>();
+    private final Map<String, Written> chains = new LinkedHashMap<>();
+    private Template template;
 
     private ChainFiles(GatewayConfig config) {
         this.config = config;
     }
 
     /**
-     * @return the chains of every {@code *.yaml} file in {@code routesDir}, files in name order
-     * @throws ConfigException for an invalid chain, or when {@code settings.defaultChain} names none of them
+     * @return the chains of every {@code *.yaml} file in {@code routesDir}, files in name order, and the chain
+     *         template's defaults
+     * @throws ConfigException for an invalid chain, a missing or invalid chain template, or when
+     *                         {@code settings.defaultChain} names none of the chains
      */
-    public static List<ChainDefinition> load(Path routesDir, GatewayConfig config) {
+    public static DeclaredChains load(Path routesDir, GatewayConfig config) {
         if (!Files.isDirectory(routesDir)) {
             throw new ConfigException(routesDir.toString(), 0, null,
                     "not found — expected the folder of route files (set CHAIN429_ROUTES_DIR to move it)");
@@ -55,7 +106,10 @@ public final class ChainFiles {
         ChainFiles loader = new ChainFiles(config);
         yamlFiles(routesDir).forEach(loader::read);
         loader.checkDefaultChain(routesDir);
-        return List.copyOf(loader.chains.values());
+        ChainPolicy defaults = loader.templateDefaults(routesDir);
+        List<ChainDefinition> chains = loader.chains.values().stream().map(chain -> new ChainDefinition(chain.name(),
+                chain.steps(), chain.policy().over(defaults), chain.file(), chain.line(), chain.parameters())).toList();
+        return new DeclaredChains(chains, defaults);
     }
 
     /** The {@code *.yaml} files of the routes folder, in name order. */
@@ -80,6 +134,7 @@ public final class ChainFiles {
                 if (route.isPresent()) {
                     add(yaml, item, route.get(), "templatedRoute#" + (i + 1));
                 }
+                chainTemplate(item).ifPresent(body -> foundTemplate(yaml, item, body));
             }
         }
     }
@@ -94,6 +149,46 @@ public final class ChainFiles {
         return YamlNodes.value(item, "templatedRoute").filter(route -> YamlNodes.value(route, "routeTemplateRef")
                 .filter(ref -> ref instanceof ScalarNode scalar && scalar.getValue().equals(TEMPLATE))
                 .isPresent());
+    }
+
+    /** The body of an item {@code - routeTemplate: {id: chain, ...}}; empty for any other item. */
+    private static Optional<Node> chainTemplate(Node item) {
+        return YamlNodes.value(item, "routeTemplate").filter(template -> YamlNodes.value(template, "id")
+                .filter(id -> id instanceof ScalarNode scalar && scalar.getValue().equals(TEMPLATE))
+                .isPresent());
+    }
+
+    private void foundTemplate(YamlNodes yaml, Node item, Node body) {
+        if (template != null) {
+            throw yaml.error(item, TEMPLATE_LABEL, "the chain template is already declared at " + template.yaml().file() + ":"
+                    + YamlNodes.line(template.item()));
+        }
+        template = new Template(yaml, item, YamlNodes.value(body, "parameters"));
+    }
+
+    /** The policy of a chain that leaves every policy parameter out, and of a provider/model step outside any chain. */
+    private ChainPolicy templateDefaults(Path routesDir) {
+        if (template == null) {
+            throw new ConfigException(routesDir.toString(), 0, null, "has no routeTemplate '" + TEMPLATE
+                    + "': chains are made from it (copy chain-template.camel.yaml from 429chain's routes folder)");
+        }
+        YamlNodes yaml = template.yaml();
+        String path = TEMPLATE_LABEL + ".parameters";
+        Map<String, Node> defaults = new LinkedHashMap<>();
+        for (Node parameter : template.parameters().map(node -> yaml.list(node, path).getValue()).orElse(List.of())) {
+            Optional<String> name = YamlNodes.value(parameter, "name").map(node -> yaml.string(node, path));
+            Optional<Node> value = YamlNodes.value(parameter, "defaultValue").filter(node -> !YamlNodes.isNull(node));
+            if (name.isPresent() && POLICY.contains(name.get()) && value.isPresent()) {
+                defaults.put(name.get(), value.get());
+            }
+        }
+        for (String parameter : POLICY) {
+            if (!defaults.containsKey(parameter)) {
+                throw yaml.error(template.parameters().orElse(template.item()), path, "parameter '" + parameter
+                        + "' needs a defaultValue: it is what a chain that leaves it out, and a step outside any chain, gets");
+            }
+        }
+        return GivenPolicy.read(yaml, defaults, path).whole();
     }
 
     private void add(YamlNodes yaml, Node item, Node route, String anonymous) {
@@ -115,18 +210,8 @@ public final class ChainFiles {
         List<Step> steps = steps(yaml, stepsNode, label + ".parameters.steps");
         Map<String, String> written = new LinkedHashMap<>();
         parameters.forEach((parameter, value) -> written.put(parameter, yaml.string(value, label + ".parameters." + parameter)));
-        chains.put(name, new ChainDefinition(name, steps, policy(yaml, parameters, label + ".parameters"), yaml.file(),
+        chains.put(name, new Written(name, steps, GivenPolicy.read(yaml, parameters, label + ".parameters"), yaml.file(),
                 YamlNodes.line(item), written));
-    }
-
-    private static ChainPolicy policy(YamlNodes yaml, Map<String, Node> parameters, String path) {
-        ChainPolicy defaults = ChainPolicy.DEFAULT;
-        return new ChainPolicy(
-                parameters.containsKey("commit") ? commitMode(yaml, parameters.get("commit"), path + ".commit") : defaults.commit(),
-                parameters.containsKey("retries") ? count(yaml, parameters.get("retries"), path + ".retries", 0, 10) : defaults.retries(),
-                parameters.containsKey("retryWait") ? duration(yaml, parameters.get("retryWait"), path + ".retryWait") : defaults.retryWait(),
-                parameters.containsKey("maxWait") ? duration(yaml, parameters.get("maxWait"), path + ".maxWait") : defaults.maxWait(),
-                parameters.containsKey("maxWaiting") ? count(yaml, parameters.get("maxWaiting"), path + ".maxWaiting", 1, 10_000) : defaults.maxWaiting());
     }
 
     /** Template parameter values are strings to Camel, so numbers are read from their text. */
@@ -143,7 +228,7 @@ public final class ChainFiles {
         throw yaml.error(node, path, "expected a whole number from " + min + " to " + max + ", got '" + value + "'");
     }
 
-    private static java.time.Duration duration(YamlNodes yaml, Node node, String path) {
+    private static Duration duration(YamlNodes yaml, Node node, String path) {
         String value = yaml.string(node, path);
         try {
             return io.chain429.config.Durations.parse(value);
@@ -184,7 +269,7 @@ public final class ChainFiles {
     }
 
     private void checkUnique(YamlNodes yaml, Node nameNode, String label, String name) {
-        ChainDefinition other = chains.get(name);
+        Written other = chains.get(name);
         if (other != null) {
             throw yaml.error(nameNode, label + ".parameters.name",
                     "chain '" + name + "' is already defined at " + other.file() + ":" + other.line());

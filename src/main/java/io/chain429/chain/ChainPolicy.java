@@ -4,7 +4,9 @@ import io.chain429.core.CommitMode;
 import java.time.Duration;
 
 /**
- * How a chain spends its patience, from its template parameters.
+ * How a chain spends its patience, from its template parameters. Those it leaves out take the {@code defaultValue}s
+ * the {@code chain} template declares (routes/chain-template.camel.yaml, read by {@link ChainFiles}): the defaults are
+ * written there only.
  *
  * @param commit     when a stream goes to the client (see {@link CommitMode})
  * @param retries    how often a step that failed (5xx, reset, timeout after the first byte) is tried again before
@@ -15,7 +17,4 @@ import java.time.Duration;
  * @param maxWaiting how many requests may wait so at once on this chain; more get their 429 at once
  */
 public record ChainPolicy(CommitMode commit, int retries, Duration retryWait, Duration maxWait, int maxWaiting) {
-
-    public static final ChainPolicy DEFAULT =
-            new ChainPolicy(CommitMode.FIRST_EVENT, 0, Duration.ofSeconds(3), Duration.ZERO, 16);
 }

@@ -5,7 +5,6 @@ import java.util.Collection;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -16,22 +15,23 @@ import java.util.Set;
  */
 public final class ChainRegistry {
 
-    private record Chains(Map<String, ChainDefinition> byName, Optional<String> defaultChain, Set<Step> steps) {
+    private record Chains(Map<String, ChainDefinition> byName, Optional<String> defaultChain, Set<Step> steps,
+                          ChainPolicy defaults) {
     }
 
     private volatile Chains chains;
 
     /** @param defaultChain {@code settings.defaultChain}: the chain for a {@code model} that names none */
-    public ChainRegistry(List<ChainDefinition> chains, Optional<String> defaultChain) {
+    public ChainRegistry(DeclaredChains chains, Optional<String> defaultChain) {
         replace(chains, defaultChain);
     }
 
-    public void replace(List<ChainDefinition> definitions, Optional<String> defaultChain) {
+    public void replace(DeclaredChains declared, Optional<String> defaultChain) {
         Map<String, ChainDefinition> byName = new LinkedHashMap<>();
-        definitions.forEach(chain -> byName.put(chain.name(), chain));
+        declared.all().forEach(chain -> byName.put(chain.name(), chain));
         Set<Step> steps = new HashSet<>();
-        definitions.forEach(chain -> steps.addAll(chain.steps()));
-        this.chains = new Chains(Collections.unmodifiableMap(byName), defaultChain, Set.copyOf(steps));
+        declared.all().forEach(chain -> steps.addAll(chain.steps()));
+        this.chains = new Chains(Collections.unmodifiableMap(byName), defaultChain, Set.copyOf(steps), declared.defaults());
     }
 
     public Optional<ChainDefinition> find(String name) {
@@ -42,6 +42,11 @@ public final class ChainRegistry {
     public Optional<ChainDefinition> defaultChain() {
         Chains now = chains;
         return now.defaultChain().map(now.byName()::get);
+    }
+
+    /** The policy of a provider/model step outside any chain: the chain template's defaults. */
+    public ChainPolicy defaults() {
+        return chains.defaults();
     }
 
     /** Whether some chain lists this step. */

@@ -35,9 +35,9 @@ public final class StartWaterfall implements Processor {
         String steps = exchange.getProperty(STEPS, String.class);
         ChatRequest request = exchange.getProperty(ChatRequest.PROPERTY, ChatRequest.class);
         String chain = exchange.getProperty(CHAIN, String.class);
-        // a single provider/model step is no chain: it gets the default policy
+        // a single provider/model step is no chain: it gets the chain template's defaults
         Optional<ChainDefinition> definition = chains.find(chain);
-        ChainPolicy policy = definition.map(ChainDefinition::policy).orElse(ChainPolicy.DEFAULT);
+        ChainPolicy policy = definition.map(ChainDefinition::policy).orElseGet(chains::defaults);
         List<Step> parsedSteps = definition.isPresent() ? parsed.computeIfAbsent(steps, StartWaterfall::parse) : parse(steps);
         exchange.setProperty(Waterfall.PROPERTY, new Waterfall(chain, parsedSteps, policy, request, providers.snapshot()));
     }

@@ -6,18 +6,10 @@ import io.chain429.chain.ChainRegistry;
 import io.chain429.core.Json;
 import io.chain429.core.Step;
 import io.chain429.ratelimit.StepBreakers;
-import java.lang.management.ManagementFactory;
 import java.util.HashMap;
 import java.util.Map;
-import javax.management.InstanceAlreadyExistsException;
-import javax.management.InstanceNotFoundException;
-import javax.management.JMException;
-import javax.management.MBeanServer;
-import javax.management.MalformedObjectNameException;
 import javax.management.ObjectName;
 import javax.management.StandardMBean;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Registers {@code io.chain429:type=Chains} ({@link ChainsMXBean}) on the platform MBean server while started: the
@@ -26,13 +18,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class ChainsMBean implements ChainsMXBean, AutoCloseable {
 
-    public static final ObjectName NAME = name();
-    private static final Logger LOG = LoggerFactory.getLogger(ChainsMBean.class);
+    public static final ObjectName NAME = MBeanRegistrar.name("type=Chains");
 
     private final ChainRegistry chains;
     private final StepBreakers breakers;
-    private final MBeanServer server = ManagementFactory.getPlatformMBeanServer();
-    private boolean registered;
+    private final MBeanRegistrar registrar = MBeanRegistrar.platform();
 
     public ChainsMBean(ChainRegistry chains, StepBreakers breakers) {
         this.chains = chains;
@@ -40,29 +30,12 @@ public final class ChainsMBean implements ChainsMXBean, AutoCloseable {
     }
 
     public synchronized void start() {
-        try {
-            server.registerMBean(new StandardMBean(this, ChainsMXBean.class, true), NAME);
-            registered = true;
-        } catch (InstanceAlreadyExistsException e) {
-            LOG.warn("JMX: {} is already registered (another 429chain in this JVM?); left as it is", NAME);
-        } catch (JMException e) {
-            LOG.warn("JMX: {} not registered: {}", NAME, e.toString());
-        }
+        registrar.register(NAME, new StandardMBean(this, ChainsMXBean.class, true));
     }
 
     @Override
     public synchronized void close() {
-        if (!registered) {
-            return;
-        }
-        registered = false;
-        try {
-            server.unregisterMBean(NAME);
-        } catch (InstanceNotFoundException e) {
-            // already gone
-        } catch (JMException e) {
-            LOG.warn("JMX: {} not unregistered: {}", NAME, e.toString());
-        }
+        registrar.unregisterAll();
     }
 
     @Override
@@ -99,13 +72,5 @@ public final class ChainsMBean implements ChainsMXBean, AutoCloseable {
         Map<String, StepBreakers.View> byStep = new HashMap<>();
         breakers.of(providerId).forEach(view -> byStep.put(view.step(), view));
         return byStep;
-    }
-
-    private static ObjectName name() {
-        try {
-            return new ObjectName(ProviderMBeans.DOMAIN + ":type=Chains");
-        } catch (MalformedObjectNameException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

@@ -2,7 +2,7 @@ package io.chain429.ops;
 
 /**
  * One configured provider as the console shows it ({@code io.chain429:type=Provider,name=<id>}). Every attribute is
- * read from the live provider state when asked; nothing is copied. See {@link ProviderMBeans}.
+ * read from the live provider state when asked; nothing is copied. {@link ProviderView} implements it, {@link ProviderMBeans} registers it.
  */
 public interface ProviderMXBean {
 

@@ -2,8 +2,8 @@ package io.chain429.ops;
 
 /**
  * One quota key as the console shows it ({@code io.chain429:type=QuotaKey,provider=<id>,bucket=<bucket>}): what one
- * provider limit is counted against. Every attribute is read from the live provider state when asked. See
- * {@link ProviderMBeans}.
+ * provider limit is counted against. Every attribute is read from the live provider state when asked.
+ * {@link QuotaKeyView} implements it, {@link ProviderMBeans} registers it.
  */
 public interface QuotaKeyMXBean {
 

@@ -4,13 +4,8 @@ import io.chain429.ratelimit.StateBackendHealth;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.lang.management.ManagementFactory;
-import javax.management.InstanceAlreadyExistsException;
-import javax.management.JMException;
-import javax.management.MBeanServer;
 import javax.management.ObjectName;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import javax.management.StandardMBean;
 
 /**
  * Shows operators where provider state lives and whether it answers: the MBean {@code io.chain429:type=StateBackend}
@@ -20,7 +15,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class StateBackendMBean implements AutoCloseable {
 
-    private static final Logger LOG = LoggerFactory.getLogger(StateBackendMBean.class);
+    static final ObjectName NAME = MBeanRegistrar.name("type=StateBackend");
 
     /** The console's view of the state backend. */
     public interface StateBackendMXBean {
@@ -36,8 +31,7 @@ public final class StateBackendMBean implements AutoCloseable {
     }
 
     private final StateBackendHealth health;
-    private final MBeanServer server = ManagementFactory.getPlatformMBeanServer();
-    private ObjectName registered;
+    private final MBeanRegistrar registrar = MBeanRegistrar.platform();
 
     public StateBackendMBean(StateBackendHealth health, MeterRegistry metrics) {
         this.health = health;
@@ -49,51 +43,36 @@ public final class StateBackendMBean implements AutoCloseable {
     }
 
     public synchronized void start() {
-        try {
-            ObjectName name = new ObjectName(ProviderMBeans.DOMAIN + ":type=StateBackend");
-            server.registerMBean(new javax.management.StandardMBean(new StateBackendMXBean() {
-                @Override
-                public String getBackend() {
-                    return health.type();
-                }
+        registrar.register(NAME, new StandardMBean(new StateBackendMXBean() {
+            @Override
+            public String getBackend() {
+                return health.type();
+            }
 
-                @Override
-                public String getAddress() {
-                    return health.address();
-                }
+            @Override
+            public String getAddress() {
+                return health.address();
+            }
 
-                @Override
-                public boolean isUp() {
-                    return health.up();
-                }
+            @Override
+            public boolean isUp() {
+                return health.up();
+            }
 
-                @Override
-                public long getFallbacks() {
-                    return health.fallbacks();
-                }
+            @Override
+            public long getFallbacks() {
+                return health.fallbacks();
+            }
 
-                @Override
-                public String getLastError() {
-                    return health.lastError();
-                }
-            }, StateBackendMXBean.class, true), name);
-            registered = name;
-        } catch (InstanceAlreadyExistsException e) {
-            LOG.warn("JMX: the StateBackend MBean is already registered (another 429chain in this JVM?); left as it is");
-        } catch (JMException e) {
-            LOG.warn("JMX: StateBackend MBean not registered: {}", e.toString());
-        }
+            @Override
+            public String getLastError() {
+                return health.lastError();
+            }
+        }, StateBackendMXBean.class, true));
     }
 
     @Override
     public synchronized void close() {
-        if (registered != null) {
-            try {
-                server.unregisterMBean(registered);
-            } catch (JMException e) {
-                LOG.debug("JMX: {} already gone", registered);
-            }
-            registered = null;
-        }
+        registrar.unregisterAll();
     }
 }

@@ -14,6 +14,12 @@ import java.util.Optional;
  */
 public interface ProviderState {
 
+    /**
+     * The reason of a provider an operator disabled (the console's {@code disable()}): it stays disabled until an
+     * operator enables it, whatever a probe, a restart or a change of its configuration finds.
+     */
+    String OPERATOR_REASON = "disabled by an operator";
+
     Instant now();
 
     /** The cooldown in force for this key, if any. */

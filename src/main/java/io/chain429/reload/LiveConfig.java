@@ -1,6 +1,7 @@
 package io.chain429.reload;
 
 import io.chain429.chain.ChainDefinition;
+import io.chain429.chain.DeclaredChains;
 import io.chain429.config.GatewayConfig;
 import java.nio.file.Path;
 import java.util.List;
@@ -13,10 +14,13 @@ import java.util.Map;
  * @param otherRoutes per routes file, the text of its items that are not chains (Camel's own routes, the chain
  *                    template): those apply on restart only, so a change to them is reported
  */
-public record LiveConfig(GatewayConfig config, List<ChainDefinition> chains, Map<Path, String> otherRoutes) {
+public record LiveConfig(GatewayConfig config, DeclaredChains declared, Map<Path, String> otherRoutes) {
 
     public LiveConfig {
-        chains = List.copyOf(chains);
         otherRoutes = Map.copyOf(otherRoutes);
+    }
+
+    public List<ChainDefinition> chains() {
+        return declared.all();
     }
 }

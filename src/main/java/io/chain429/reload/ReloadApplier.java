@@ -66,7 +66,7 @@ public final class ReloadApplier {
         // a key rejected with HTTP 401/403 stays disabled "until its configuration changes": it just did
         for (String id : changes.changed()) {
             Optional<String> reason = state.disabledReason(id);
-            if (reason.isPresent() && !reason.get().equals(ProviderMBeans.OPERATOR_REASON)) {
+            if (reason.isPresent() && !reason.get().equals(ProviderState.OPERATOR_REASON)) {
                 state.enable(id);
             }
         }
@@ -138,9 +138,14 @@ public final class ReloadApplier {
             }
         }
         Optional<String> defaultChain = next.config().settings().defaultChain();
-        chains.replace(after, defaultChain);
+        chains.replace(next.declared(), defaultChain);
         if (!defaultChain.equals(previous.config().settings().defaultChain())) {
             LOG.info("default chain now {}", defaultChain.orElse("none"));
+        }
+        if (!next.declared().defaults().equals(previous.declared().defaults())) {
+            // 429chain reads them, not Camel: they apply now, though the template's route applies on restart only
+            LOG.info("the chain template's defaults now {}: chains that leave a parameter out, and steps outside any chain,"
+                    + " use them", next.declared().defaults());
         }
         List<String> removed = new ArrayList<>();
         for (ChainDefinition chain : before) {

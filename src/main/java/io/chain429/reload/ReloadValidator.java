@@ -1,7 +1,7 @@
 package io.chain429.reload;
 
-import io.chain429.chain.ChainDefinition;
 import io.chain429.chain.ChainFiles;
+import io.chain429.chain.DeclaredChains;
 import io.chain429.config.ConfigException;
 import io.chain429.config.ConfigLoader;
 import io.chain429.config.GatewayConfig;
@@ -37,7 +37,7 @@ public final class ReloadValidator {
     }
 
     /** What start-up read. */
-    public LiveConfig initial(GatewayConfig config, List<ChainDefinition> chains) {
+    public LiveConfig initial(GatewayConfig config, DeclaredChains chains) {
         return new LiveConfig(config, chains, otherRoutes());
     }
 
@@ -47,7 +47,7 @@ public final class ReloadValidator {
      */
     public LiveConfig next(LiveConfig current, boolean configChanged) {
         GatewayConfig config = configChanged ? ConfigLoader.load(configFile, environment, types) : current.config();
-        List<ChainDefinition> chains = ChainFiles.load(routesDir, config);
+        DeclaredChains chains = ChainFiles.load(routesDir, config);
         return new LiveConfig(config, chains, otherRoutes());
     }
 

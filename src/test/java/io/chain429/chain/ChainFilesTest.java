@@ -16,20 +16,32 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class ChainFilesTest {
 
     private static final String CONFIG_FILE = "config/429chain.yaml";
+    private static final String TEMPLATE_FILE = "chain-template.camel.yaml";
 
     /** groq is disabled (no key): chains may still name it. */
     private static final GatewayConfig CONFIG = config(Optional.empty());
 
+    /** What routes/chain-template.camel.yaml declares: docs/configuration.md gives the same. */
+    private static final ChainPolicy SHIPPED_DEFAULTS = new ChainPolicy(CommitMode.FIRST_EVENT, 0, Duration.ofSeconds(3), Duration.ZERO, 16);
+
     @TempDir
     Path routes;
+
+    /** Chains are made from the shipped template: its parameters' defaultValues are the chains' defaults. */
+    @BeforeEach
+    void shippedTemplate() throws IOException {
+        Files.copy(Path.of("routes", TEMPLATE_FILE), routes.resolve(TEMPLATE_FILE));
+    }
 
     @Test
     void readsChainsAndIgnoresEverythingElse() throws IOException {
@@ -38,7 +50,7 @@ class ChainFilesTest {
                     - name: helper
                       type: java.lang.Object
                 - routeTemplate:
-                    id: chain
+                    id: other
                     from:
                       uri: direct:unused
                 - route:
@@ -59,12 +71,12 @@ class ChainFilesTest {
                 """);
         write("README.md", "- templatedRoute: not yaml, not read\n");
 
-        List<ChainDefinition> chains = ChainFiles.load(routes, CONFIG);
+        List<ChainDefinition> chains = ChainFiles.load(routes, CONFIG).all();
 
         assertThat(chains).containsExactly(new ChainDefinition("default", List.of(
                 new Step("groq", "llama-3.1-8b-instant"),
                 new Step("openrouter", "meta-llama/llama-3.3-70b-instruct:free"),
-                new Step("demo", "echo")), ChainPolicy.DEFAULT, routes.resolve("chains.yaml").toString(), 15,
+                new Step("demo", "echo")), SHIPPED_DEFAULTS, routes.resolve("chains.yaml").toString(), 15,
                 java.util.Map.of("name", "default",
                         "steps", "groq/llama-3.1-8b-instant, openrouter/meta-llama/llama-3.3-70b-instruct:free ,demo/echo,")));
     }
@@ -74,14 +86,14 @@ class ChainFilesTest {
         write("b.yaml", chain("second", "demo/echo"));
         write("a.yaml", chain("first", "demo/echo"));
 
-        assertThat(ChainFiles.load(routes, CONFIG)).extracting(ChainDefinition::name).containsExactly("first", "second");
+        assertThat(ChainFiles.load(routes, CONFIG).all()).extracting(ChainDefinition::name).containsExactly("first", "second");
     }
 
     @Test
     void acceptsADefaultChainThatExists() throws IOException {
         write("chains.yaml", chain("fast", "demo/echo"));
 
-        assertThat(ChainFiles.load(routes, config(Optional.of("fast")))).extracting(ChainDefinition::name).containsExactly("fast");
+        assertThat(ChainFiles.load(routes, config(Optional.of("fast"))).all()).extracting(ChainDefinition::name).containsExactly("fast");
     }
 
     @Test
@@ -221,6 +233,42 @@ class ChainFilesTest {
     }
 
     @Test
+    void whatAChainLeavesOutIsTheTemplatesDefaultAsIsAStepOutsideAnyChain() throws IOException {
+        write(TEMPLATE_FILE, template("complete", "2", "1s", "5s", "4"));
+        write("chains.yaml", chain("patient", "demo/echo") + """
+                      - name: retries
+                        value: "1"
+                """);
+
+        DeclaredChains declared = ChainFiles.load(routes, CONFIG);
+
+        ChainPolicy templates = new ChainPolicy(CommitMode.COMPLETE, 2, Duration.ofSeconds(1), Duration.ofSeconds(5), 4);
+        assertThat(declared.defaults()).isEqualTo(templates);
+        assertThat(declared.all().get(0).policy()).isEqualTo(new ChainPolicy(CommitMode.COMPLETE, 1, Duration.ofSeconds(1),
+                Duration.ofSeconds(5), 4));
+    }
+
+    @Test
+    void aTemplateDefaultMustBeValidAndPresent() throws IOException {
+        write(TEMPLATE_FILE, template("first-event", "0", "soon", "0s", "16"));
+        assertError(loadFailure(), TEMPLATE_FILE, 11, "routeTemplate[chain].parameters.retryWait", "expected a duration");
+
+        write(TEMPLATE_FILE, template("first-event", "0", "3s", "0s", "16").replace("\n        defaultValue: \"16\"", ""));
+        assertError(loadFailure(), TEMPLATE_FILE, 4, "routeTemplate[chain].parameters", "parameter 'maxWaiting' needs a defaultValue");
+    }
+
+    @Test
+    void chainsNeedTheChainTemplate() throws IOException {
+        Files.delete(routes.resolve(TEMPLATE_FILE));
+        write("chains.yaml", chain("fast", "demo/echo"));
+
+        ConfigException e = loadFailure();
+
+        assertThat(e.file()).isEqualTo(routes.toString());
+        assertThat(e.getMessage()).contains("has no routeTemplate 'chain'");
+    }
+
+    @Test
     void reportsAMissingFolder() {
         Path missing = routes.resolve("nowhere");
 
@@ -254,7 +302,7 @@ class ChainFilesTest {
                         value: complete
                 """ + chain("chat", "demo/echo"));
 
-        List<ChainDefinition> chains = ChainFiles.load(routes, CONFIG);
+        List<ChainDefinition> chains = ChainFiles.load(routes, CONFIG).all();
 
         assertThat(chains).extracting(chain -> chain.policy().commit()).containsExactly(CommitMode.COMPLETE, CommitMode.FIRST_EVENT);
     }
@@ -272,9 +320,9 @@ class ChainFilesTest {
                         value: "8"
                 """);
 
-        ChainPolicy policy = ChainFiles.load(routes, CONFIG).get(0).policy();
+        ChainPolicy policy = ChainFiles.load(routes, CONFIG).all().get(0).policy();
 
-        assertThat(policy).isEqualTo(new ChainPolicy(CommitMode.FIRST_EVENT, 2, java.time.Duration.ofMillis(1500), java.time.Duration.ofSeconds(20), 8));
+        assertThat(policy).isEqualTo(new ChainPolicy(CommitMode.FIRST_EVENT, 2, Duration.ofMillis(1500), Duration.ofSeconds(20), 8));
     }
 
     @Test
@@ -312,6 +360,32 @@ class ChainFilesTest {
                       - name: steps
                         value: %s
                 """.formatted(name, steps);
+    }
+
+    /** The chain template with these defaults: retryWait's on line 11, the parameters from line 4. */
+    private static String template(String commit, String retries, String retryWait, String maxWait, String maxWaiting) {
+        return """
+                - routeTemplate:
+                    id: chain
+                    parameters:
+                      - name: name
+                      - name: steps
+                      - name: commit
+                        defaultValue: %s
+                      - name: retries
+                        defaultValue: "%s"
+                      - name: retryWait
+                        defaultValue: %s
+                      - name: maxWait
+                        defaultValue: %s
+                      - name: maxWaiting
+                        defaultValue: "%s"
+                    route:
+                      from:
+                        uri: direct:chain-{{name}}
+                        steps:
+                          - log: "{{steps}}"
+                """.formatted(commit, retries, retryWait, maxWait, maxWaiting);
     }
 
     private void write(String name, String yaml) throws IOException {

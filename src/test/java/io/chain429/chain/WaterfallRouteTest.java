@@ -58,6 +58,8 @@ import org.junit.jupiter.api.Test;
  */
 class WaterfallRouteTest extends CamelTestSupport {
 
+    private static final ChainPolicy NO_RETRIES = policy(0, Duration.ofSeconds(3), Duration.ZERO);
+
     private static final Instant START = Instant.parse("2026-12-07T10:00:00Z");
     private static Vertx vertx;
 
@@ -116,7 +118,7 @@ class WaterfallRouteTest extends CamelTestSupport {
         answer("first/a", http(500, "{\"error\":{\"message\":\"boom\"}}"));
         answer("second/b", completion());
 
-        assertThat(run(ChainPolicy.DEFAULT)).containsExactly("first/a http_500 sent", "second/b ok sent");
+        assertThat(run(NO_RETRIES)).containsExactly("first/a http_500 sent", "second/b ok sent");
         assertThat(clock.instant()).as("no wait").isEqualTo(START);
     }
 
@@ -176,7 +178,7 @@ class WaterfallRouteTest extends CamelTestSupport {
         state.coolDown(new QuotaKey("first", "a"), START.plusSeconds(30), "HTTP 429");
         answer("second/b", completion());
 
-        assertThat(run(ChainPolicy.DEFAULT)).containsExactly("first/a cooling_down not-sent", "second/b ok sent");
+        assertThat(run(NO_RETRIES)).containsExactly("first/a cooling_down not-sent", "second/b ok sent");
         assertThat(calls).doesNotContainKey("first/a");
     }
 
@@ -185,7 +187,7 @@ class WaterfallRouteTest extends CamelTestSupport {
         state.disable("first", "****1234", "the provider answered HTTP 401 to its API key");
         answer("second/b", completion());
 
-        assertThat(run(ChainPolicy.DEFAULT)).containsExactly("first/a disabled not-sent", "second/b ok sent");
+        assertThat(run(NO_RETRIES)).containsExactly("first/a disabled not-sent", "second/b ok sent");
     }
 
     @Test
@@ -214,14 +216,14 @@ class WaterfallRouteTest extends CamelTestSupport {
         for (int i = 0; i < 5; i++) {
             answer("first/a", http(502, ""));
             answer("second/b", completion());
-            run(ChainPolicy.DEFAULT);
+            run(NO_RETRIES);
         }
         answer("second/b", completion());
-        assertThat(run(ChainPolicy.DEFAULT)).as("open").containsExactly("first/a circuit_open not-sent", "second/b ok sent");
+        assertThat(run(NO_RETRIES)).as("open").containsExactly("first/a circuit_open not-sent", "second/b ok sent");
 
         clock.advance(Duration.ofMillis(5_001));
         answer("first/a", completion());
-        assertThat(run(ChainPolicy.DEFAULT)).as("its trial after the rest").containsExactly("first/a ok sent");
+        assertThat(run(NO_RETRIES)).as("its trial after the rest").containsExactly("first/a ok sent");
         assertThat(breakers.view(new Step("first", "a")).state()).isEqualTo("closed");
     }
 
@@ -236,7 +238,7 @@ class WaterfallRouteTest extends CamelTestSupport {
         }
         answer("first/a", completion());
 
-        assertThat(run(ChainPolicy.DEFAULT))
+        assertThat(run(NO_RETRIES))
                 .containsExactly("first/a circuit_open not-sent", "second/b circuit_open not-sent", "first/a ok sent");
         assertThat(breakers.view(new Step("first", "a")).state()).isEqualTo("closed");
         assertThat(breakers.view(new Step("second", "b")).state()).isEqualTo("open");
@@ -246,7 +248,7 @@ class WaterfallRouteTest extends CamelTestSupport {
     void aClientErrorEndsTheWaterfallWithoutTryingOtherSteps() {
         answer("first/a", http(400, "{\"error\":{\"message\":\"messages must not be empty\"}}"));
 
-        assertThat(run(ChainPolicy.DEFAULT)).containsExactly("first/a client_error sent");
+        assertThat(run(NO_RETRIES)).containsExactly("first/a client_error sent");
     }
 
     /** Runs a request for the chain "first/a, second/b" through direct:waterfall; returns "step reason sent|not-sent" per attempt. */

@@ -12,8 +12,8 @@ import io.chain429.config.ProviderConfig.Timeouts;
 import io.chain429.config.Secret;
 import io.chain429.e2e.ProviderSimulator;
 import io.chain429.e2e.ProviderSimulator.Reply;
-import io.chain429.ops.ProviderMBeans;
 import io.chain429.ratelimit.EmbeddedProviderState;
+import io.chain429.ratelimit.ProviderState;
 import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -148,13 +148,13 @@ class KeyCheckTest {
                 QuotaScope.PROVIDER, Limits.NONE, Timeouts.DEFAULT, Optional.empty(), 3);
         check = checking(Duration.ofHours(6), keyless, unset, demo,
                 keyed("by-operator", simulator.baseUrl(), Timeouts.DEFAULT), keyed("rejected-before", simulator.baseUrl(), Timeouts.DEFAULT));
-        state.disable("by-operator", "****1234", ProviderMBeans.OPERATOR_REASON);
+        state.disable("by-operator", "****1234", ProviderState.OPERATOR_REASON);
         state.disable("rejected-before", "****1234", "the provider answered HTTP 401 to its API key");
 
         check.checkAll();
 
         assertThat(simulator.modelsRequestCount()).isZero();
-        assertThat(state.disabledReason("by-operator")).hasValue(ProviderMBeans.OPERATOR_REASON);
+        assertThat(state.disabledReason("by-operator")).hasValue(ProviderState.OPERATOR_REASON);
         assertThat(state.disabledReason("rejected-before")).hasValue("the provider answered HTTP 401 to its API key");
         assertThat(state.disabledReason("keyless")).isEmpty();
         assertThat(state.disabledReason("demo")).isEmpty();
