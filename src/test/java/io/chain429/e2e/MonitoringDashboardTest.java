@@ -3,6 +3,7 @@ package io.chain429.e2e;
 import static io.chain429.e2e.RunningGateway.chains;
 import static io.chain429.e2e.RunningGateway.firstAndSecond;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -56,9 +57,9 @@ class MonitoringDashboardTest {
         assertThat(gateway.chat("duo").statusCode()).isEqualTo(200);
         second.then(Reply.stream(StreamScript.chat("model-b", "a", "b").withUsage(3, 2)));
         assertThat(gateway.streamChat("duo").status()).isEqualTo(200);
-        System.gc(); // the JVM's GC pause timer is registered at the first collection
-        HttpResponse<String> scrape = gateway.getManagement("/metrics");
-        assertThat(scrape.statusCode()).isEqualTo(200);
+        System.gc(); // the JVM's GC pause timer is registered at the first collection, when its notification arrives
+        HttpResponse<String> scrape = await().until(() -> gateway.getManagement("/metrics"),
+                response -> response.statusCode() == 200 && response.body().contains("jvm_gc_pause_seconds_count"));
         exported = scrape.body().lines().filter(line -> !line.isBlank() && !line.startsWith("#"))
                 .map(line -> line.split("[{ ]", 2)[0]).collect(Collectors.toCollection(TreeSet::new));
     }
