@@ -1,11 +1,10 @@
 package io.chain429.api;
 
+import io.chain429.config.ConfigException;
 import io.chain429.config.ListenAddress;
 import io.chain429.config.RuntimeSettings.ClientTimeouts;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Service;
-import org.apache.camel.component.platform.http.main.DefaultMainHttpServerFactory;
-import org.apache.camel.component.platform.http.main.MainHttpServer;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpServerConfiguration;
 import org.apache.camel.main.HttpManagementServerConfigurationProperties;
@@ -14,12 +13,15 @@ import org.apache.camel.main.MainHttpServerFactory;
 
 /**
  * Makes Camel Main's HTTP server ({@code camel.server.enabled}) an {@link ApiHttpServer}: Camel Main takes this factory
- * from the registry in place of its own. Camel's factory still reads the {@code camel.server.*} settings (body limit,
- * TLS, ...) into the server's configuration.
+ * from the registry in place of its own (camel-platform-http-main, which 429chain does without).
+ *
+ * <p>The {@code camel.server.*} settings the API port honours are read here, as Camel's
+ * {@code DefaultMainHttpServerFactory.newHttpServer} read them into {@code MainHttpServer}'s configuration: host, port,
+ * path, maxBodySize, useGlobalSslContextParameters, fileUploadEnabled and fileUploadDirectory. Those that would change
+ * who may call the API or what it serves (authentication, static files) are refused at start-up rather than ignored.
  */
 public final class ApiHttpServerFactory implements MainHttpServerFactory {
 
-    private final DefaultMainHttpServerFactory camel = new DefaultMainHttpServerFactory();
     private final ListenAddress address;
     private final ClientTimeouts timeouts;
 
@@ -30,13 +32,42 @@ public final class ApiHttpServerFactory implements MainHttpServerFactory {
 
     @Override
     public Service newHttpServer(CamelContext camelContext, HttpServerConfigurationProperties properties) {
-        VertxPlatformHttpServerConfiguration configuration = ((MainHttpServer) camel.newHttpServer(camelContext, properties)).getConfiguration();
-        configuration.setServerType(VertxPlatformHttpRouter.SERVER_TYPE_SERVER);
-        return new ApiHttpServer(configuration, address, timeouts);
+        return new ApiHttpServer(configuration(properties), address, timeouts);
     }
 
+    /** 429chain's operator port is its own ({@code io.chain429.ops}); Camel Main asks for this on camel.management.enabled. */
     @Override
     public Service newHttpManagementServer(CamelContext camelContext, HttpManagementServerConfigurationProperties properties) {
-        return camel.newHttpManagementServer(camelContext, properties);
+        throw unsupported("camel.management.enabled", "429chain's operator port is CHAIN429_MANAGEMENT_PORT (/health, /metrics, the console)");
+    }
+
+    static VertxPlatformHttpServerConfiguration configuration(HttpServerConfigurationProperties properties) {
+        refuse(properties.isAuthenticationEnabled(), "camel.server.authenticationEnabled",
+                "clients authenticate with CHAIN429_API_KEYS or the clients in 429chain.yaml");
+        refuse(properties.isStaticEnabled(), "camel.server.staticEnabled", "the API port serves no static files");
+        VertxPlatformHttpServerConfiguration configuration = new VertxPlatformHttpServerConfiguration();
+        configuration.setServerType(VertxPlatformHttpRouter.SERVER_TYPE_SERVER);
+        configuration.setBindHost(properties.getHost());
+        configuration.setBindPort(properties.getPort());
+        configuration.setPath(properties.getPath());
+        if (properties.getMaxBodySize() != null) {
+            configuration.setMaxBodySize(properties.getMaxBodySize());
+        }
+        configuration.setUseGlobalSslContextParameters(properties.isUseGlobalSslContextParameters());
+        // unset, Camel's body handler puts uploads in a temporary folder of its own, as camel-platform-http-main did
+        configuration.getBodyHandler().setHandleFileUploads(properties.isFileUploadEnabled());
+        configuration.getBodyHandler().setUploadsDirectory(properties.getFileUploadDirectory());
+        return configuration;
+    }
+
+    private static void refuse(boolean set, String option, String why) {
+        if (set) {
+            throw unsupported(option, why);
+        }
+    }
+
+    /** A setting of Camel's that 429chain does otherwise: the user's to change, so one line and exit code 2 (see App). */
+    private static ConfigException unsupported(String option, String why) {
+        return new ConfigException(option, 0, null, "not supported: " + why);
     }
 }

@@ -12,7 +12,7 @@ import org.apache.camel.spi.HeaderFilterStrategy;
 /**
  * Writes a route's reply exactly as Camel's own platform-http consumer does, through its writer
  * {@code org.apache.camel.component.platform.http.vertx.VertxPlatformHttpSupport.writeResponse(RoutingContext,
- * Exchange, HeaderFilterStrategy, boolean)}: package-private in Camel 4.18, with no public way to it, so it is looked
+ * Exchange, HeaderFilterStrategy, boolean)}: package-private in Camel 4.22, with no public way to it, so it is looked
  * up once here rather than reached by a class of ours inside Camel's package. A Camel upgrade that changes it fails
  * at start-up, and in {@code PlatformHttpReplyWriterTest}.
  */

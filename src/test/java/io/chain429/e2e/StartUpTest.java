@@ -72,6 +72,23 @@ class StartUpTest {
     }
 
     /**
+     * Camel's options that would change who may call the API port, or what serves operators, are 429chain's own
+     * settings here: set in application.properties, they stop start-up with one line rather than being ignored.
+     */
+    @Test
+    void camelsOwnAuthenticationOrManagementServerStopsStartUpWithExitCode2AndOneLineNamingIt() throws Exception {
+        Launched authentication = launch(Map.of("CHAIN429_PORT", String.valueOf(freePort())), "camel.server.authenticationEnabled = true\n");
+        Launched management = launch(Map.of("CHAIN429_PORT", String.valueOf(freePort())), "camel.management.enabled = true\n");
+        authentication.awaitExitOrServing();
+        management.awaitExitOrServing();
+
+        authentication.assertStoppedWithOneLine("429chain cannot start: camel.server.authenticationEnabled: not supported: clients"
+                + " authenticate with CHAIN429_API_KEYS or the clients in 429chain.yaml");
+        management.assertStoppedWithOneLine("429chain cannot start: camel.management.enabled: not supported: 429chain's operator"
+                + " port is CHAIN429_MANAGEMENT_PORT (/health, /metrics, the console)");
+    }
+
+    /**
      * A client that asks from before the process starts, as fast as it can, meets refused connections (or a 503
      * saying 429chain is starting) until every route is in place, then its answer: never a 404 from a server whose
      * routes are still being added, which is what clients behind a load balancer saw on every restart.
@@ -97,14 +114,20 @@ class StartUpTest {
         await().forever().pollInterval(Duration.ofMillis(20)).until(() -> gateway.stdout().contains("429chain serving 1 chain(s)"));
     }
 
-    /** The log names each chain with its steps, and nothing goes to stderr: no JVM warning greets a newcomer. */
+    /**
+     * The log names each chain with its steps, and nothing goes to stderr: no JVM warning greets a newcomer. Nor does
+     * the log warn of anything but the console being off (no login set): not of the shipped route files, say, which
+     * Camel warns of when they use a notation it no longer recommends.
+     */
     @Test
-    void aStartListsEachChainWithItsStepsAndWritesNothingOnStderr() throws Exception {
+    void aStartListsEachChainWithItsStepsWarnsOnlyOfTheConsoleAndWritesNothingOnStderr() throws Exception {
         Launched gateway = launch(Map.of("CHAIN429_PORT", String.valueOf(freePort())));
         gateway.awaitExitOrServing();
 
         assertThat(gateway.process().isAlive()).as("running; its output:%n%s", gateway.stdout()).isTrue();
         assertThat(gateway.stdout()).containsPattern("INFO .* chain default: demo/echo — \\S*chains\\.camel\\.yaml:1\\R");
+        assertThat(gateway.stdout().lines().filter(line -> line.contains(" WARN ") || line.contains(" ERROR ")))
+                .as("warnings in the log").singleElement().asString().contains("console off");
         assertThat(gateway.stderr()).as("stderr").isEmpty();
     }
 
@@ -116,7 +139,7 @@ class StartUpTest {
     void theContainersEntryPointStartsItWithoutWarningsOnThisJava() throws Exception {
         List<String> entryPoint = List.of("sh", Path.of("docker/run-java.sh").toAbsolutePath().toString(), "-Xmx256m");
         Launched gateway = launch(Map.of("CHAIN429_PORT", String.valueOf(freePort()), "JAVA_HOME", System.getProperty("java.home")),
-                entryPoint);
+                entryPoint, "");
         gateway.awaitExitOrServing();
 
         assertThat(gateway.process().isAlive()).as("running; its output:%n%s%s", gateway.stdout(), gateway.stderr()).isTrue();
@@ -203,16 +226,25 @@ class StartUpTest {
 
     /** Starts 429chain with the demo provider and one chain, {@code default}, in a JVM of its own. */
     private Launched launch(Map<String, String> environment) throws IOException {
-        List<String> java = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m"));
-        java.addAll(ChildJvm.quietUnsafeOptions());
-        return launch(environment, java);
+        return launch(environment, "");
     }
 
-    /** @param java the command that starts this JVM's java with its options, before the class path */
-    private Launched launch(Map<String, String> environment, List<String> java) throws IOException {
+    /** @param applicationProperties what config/application.properties says */
+    private Launched launch(Map<String, String> environment, String applicationProperties) throws IOException {
+        List<String> java = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m"));
+        java.addAll(ChildJvm.quietUnsafeOptions());
+        return launch(environment, java, applicationProperties);
+    }
+
+    /**
+     * @param java the command that starts this JVM's java with its options, before the class path
+     * @param applicationProperties what config/application.properties says
+     */
+    private Launched launch(Map<String, String> environment, List<String> java, String applicationProperties) throws IOException {
         Path home = Files.createTempDirectory(dir, "gateway");
         Path config = Files.createDirectories(home.resolve("config"));
         Path routes = Files.createDirectories(home.resolve("routes"));
+        Files.writeString(config.resolve("application.properties"), applicationProperties);
         Files.writeString(config.resolve("429chain.yaml"), """
                 version: 1
                 providers:
