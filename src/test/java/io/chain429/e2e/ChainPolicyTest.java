@@ -4,7 +4,8 @@ import static io.chain429.e2e.RunningGateway.json;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.chain429.e2e.ProviderSimulator.Reply;
+import io.chain429.e2e.simulator.ProviderSimulator;
+import io.chain429.e2e.simulator.Reply;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;

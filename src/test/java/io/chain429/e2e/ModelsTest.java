@@ -10,6 +10,7 @@ import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.errors.NotFoundException;
 import com.openai.models.models.Model;
+import io.chain429.e2e.simulator.ProviderSimulator;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;

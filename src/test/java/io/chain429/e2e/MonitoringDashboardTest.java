@@ -6,8 +6,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.chain429.e2e.ProviderSimulator.Reply;
-import io.chain429.e2e.ProviderSimulator.StreamScript;
+import io.chain429.e2e.simulator.ProviderSimulator;
+import io.chain429.e2e.simulator.Reply;
+import io.chain429.e2e.simulator.StreamScript;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;

@@ -7,8 +7,9 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.chain429.e2e.ProviderSimulator.Reply;
-import io.chain429.e2e.ProviderSimulator.StreamScript;
+import io.chain429.e2e.simulator.ProviderSimulator;
+import io.chain429.e2e.simulator.Reply;
+import io.chain429.e2e.simulator.StreamScript;
 import io.chain429.ops.UsageMBean;
 import java.io.StringWriter;
 import java.lang.management.ManagementFactory;

@@ -5,7 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.chain429.e2e.ProviderSimulator.Received;
+import io.chain429.e2e.simulator.ProviderSimulator;
+import io.chain429.e2e.simulator.Received;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;

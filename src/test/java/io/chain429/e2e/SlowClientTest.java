@@ -7,8 +7,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.chain429.e2e.ProviderSimulator.Reply;
-import io.chain429.e2e.ProviderSimulator.StreamScript;
+import io.chain429.e2e.simulator.ProviderSimulator;
+import io.chain429.e2e.simulator.Reply;
+import io.chain429.e2e.simulator.StreamScript;
 import io.chain429.e2e.RawConnection.Answer;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

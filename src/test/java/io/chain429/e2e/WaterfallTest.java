@@ -5,7 +5,9 @@ import static io.chain429.e2e.RunningGateway.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.chain429.e2e.ProviderSimulator.Reply;
+import io.chain429.e2e.simulator.ProviderSimulator;
+import io.chain429.e2e.simulator.Received;
+import io.chain429.e2e.simulator.Reply;
 import java.net.ServerSocket;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -320,7 +322,7 @@ class WaterfallTest {
 
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(first.received().get(0).header("Authorization")).isEqualTo("Bearer sk-first-provider-key-1111");
-        ProviderSimulator.Received upstream = second.received().get(0);
+        Received upstream = second.received().get(0);
         assertThat(upstream.header("Authorization")).isEqualTo("Bearer sk-second-provider-key-2222");
         assertThat(upstream.header("X-Client-Thing")).isNull();
         assertThat(upstream.path()).isEqualTo("/v1/chat/completions");
