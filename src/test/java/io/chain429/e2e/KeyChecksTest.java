@@ -6,9 +6,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.chain429.e2e.SecretLeakTest.LogCapture;
 import io.chain429.e2e.simulator.ProviderSimulator;
 import io.chain429.e2e.simulator.Reply;
-import io.chain429.e2e.SecretLeakTest.LogCapture;
 import io.chain429.ops.ProviderMBeans;
 import java.lang.management.ManagementFactory;
 import java.net.ServerSocket;

@@ -5,10 +5,10 @@ import static io.chain429.e2e.RunningGateway.json;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.chain429.e2e.RunningGateway.Streamed;
 import io.chain429.e2e.simulator.ProviderSimulator;
 import io.chain429.e2e.simulator.Reply;
 import io.chain429.e2e.simulator.StreamScript;
-import io.chain429.e2e.RunningGateway.Streamed;
 import io.chain429.ops.ProviderMBeans;
 import java.io.IOException;
 import java.io.StringWriter;

@@ -4,10 +4,10 @@ import static io.chain429.e2e.RunningGateway.chains;
 import static io.chain429.e2e.RunningGateway.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.chain429.e2e.RunningGateway.Streamed;
 import io.chain429.e2e.simulator.ProviderSimulator;
 import io.chain429.e2e.simulator.Reply;
 import io.chain429.e2e.simulator.StreamScript;
-import io.chain429.e2e.RunningGateway.Streamed;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;

@@ -75,6 +75,7 @@ class SharedStateTest {
         RunningGateway b = replica("");
         first.then(Reply.json(429, "{}").withHeader("retry-after", "30"));
 
+        long sent = System.nanoTime();
         HttpResponse<String> servedByA = a.chat("duo");
         assertThat(servedByA.headers().firstValue("X-429chain-Provider")).hasValue("second/model-b");
         await("B learns of the cooldown", () -> cooling(b, "first"));
@@ -84,7 +85,9 @@ class SharedStateTest {
         assertThat(servedByB.headers().firstValue("X-429chain-Attempts")).as("B skipped first without asking it").hasValue("1");
         assertThat(first.requestCount()).isEqualTo(1);
         assertThat(redis.command("PTTL 429chain:cooldown:first/model-a")).as("the cooldown ends by Redis TTL")
-                .matches(":\\d+").satisfies(ttl -> assertThat(Long.parseLong(ttl.substring(1))).isBetween(20_000L, 30_000L));
+                .matches(":\\d+").satisfies(ttl -> assertThat(Long.parseLong(ttl.substring(1)))
+                        .as("30 s less the time since the 429 (and a millisecond of Redis's rounding)")
+                        .isBetween(30_000L - millisSince(sent) - 1, 30_000L));
     }
 
     @Test
@@ -306,5 +309,10 @@ class SharedStateTest {
     static void await(String what, BooleanSupplier condition) {
         org.awaitility.Awaitility.await(what).atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
                 .until(condition::getAsBoolean);
+    }
+
+    /** Milliseconds since then, rounded up. */
+    private static long millisSince(long nanos) {
+        return (System.nanoTime() - nanos + 999_999) / 1_000_000;
     }
 }

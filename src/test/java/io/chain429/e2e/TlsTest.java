@@ -6,10 +6,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.chain429.config.ConfigException;
+import io.chain429.e2e.RunningGateway.Streamed;
 import io.chain429.e2e.simulator.ProviderSimulator;
 import io.chain429.e2e.simulator.Reply;
 import io.chain429.e2e.simulator.StreamScript;
-import io.chain429.e2e.RunningGateway.Streamed;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.net.URI;
