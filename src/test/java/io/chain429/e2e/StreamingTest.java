@@ -19,21 +19,22 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The streaming contract: commit on the first content event, flush every event, never end a broken stream cleanly. */
+@ExtendWith(GatewayExtension.class)
 class StreamingTest {
 
+    @Simulated
     private ProviderSimulator first;
+    @Simulated
     private ProviderSimulator second;
     private RunningGateway gateway;
 
     @BeforeEach
     void boot() throws Exception {
-        first = new ProviderSimulator("first");
-        second = new ProviderSimulator("second");
         startGateway("{firstByte: 2s, firstToken: 600ms, idle: 700ms, total: 20s}");
     }
 
@@ -62,13 +63,6 @@ class StreamingTest {
                                 value: complete
                         """,
                 Map.of());
-    }
-
-    @AfterEach
-    void stop() {
-        gateway.close();
-        first.close();
-        second.close();
     }
 
     @Test

@@ -12,31 +12,18 @@ import java.net.ServerSocket;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The waterfall rules, driven over HTTP against the running service with real simulated providers. */
+@ExtendWith(GatewayExtension.class)
 class WaterfallTest {
 
+    @Simulated
     private ProviderSimulator first;
+    @Simulated
     private ProviderSimulator second;
     private RunningGateway gateway;
-
-    @BeforeEach
-    void startProviders() throws Exception {
-        first = new ProviderSimulator("first");
-        second = new ProviderSimulator("second");
-    }
-
-    @AfterEach
-    void stopAll() {
-        if (gateway != null) {
-            gateway.close();
-        }
-        first.close();
-        second.close();
-    }
 
     private void boot() throws Exception {
         gateway = RunningGateway.start("""
