@@ -12,30 +12,18 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Only 429chain's own clients get in, each within its limits; browsers only from allowed origins. */
+@ExtendWith(GatewayExtension.class)
 class AccessTest {
 
     private static final String CHAT = "{\"model\":\"solo\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
 
+    @Simulated("p")
     private ProviderSimulator provider;
     private RunningGateway gateway;
-
-    @BeforeEach
-    void startProvider() throws Exception {
-        provider = new ProviderSimulator("p");
-    }
-
-    @AfterEach
-    void stop() {
-        if (gateway != null) {
-            gateway.close();
-        }
-        provider.close();
-    }
 
     private RunningGateway boot(String settings, String clients, Map<String, String> env) throws Exception {
         return RunningGateway.start("""

@@ -22,35 +22,22 @@ import java.util.Map;
 import java.util.stream.StreamSupport;
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Every failed attempt has a cause an operator can read — a reason code and a line in words — in the request log's
  * recent requests, the provider's MBean, {@code /v1/ratelimits} and the metrics; and each kind of failure moves the
  * request on as it should: a timeout at once, a client that leaves without blaming the step.
  */
+@ExtendWith(GatewayExtension.class)
 class FailureCausesTest {
 
+    @Simulated
     private ProviderSimulator first;
+    @Simulated
     private ProviderSimulator second;
     private RunningGateway gateway;
-
-    @BeforeEach
-    void startProviders() throws Exception {
-        first = new ProviderSimulator("first");
-        second = new ProviderSimulator("second");
-    }
-
-    @AfterEach
-    void stopAll() {
-        if (gateway != null) {
-            gateway.close();
-        }
-        first.close();
-        second.close();
-    }
 
     private void boot(String firstUrl, String firstExtra, String chains) throws Exception {
         gateway = RunningGateway.start("""

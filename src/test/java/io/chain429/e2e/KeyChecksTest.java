@@ -20,11 +20,13 @@ import org.awaitility.core.ConditionFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Keys are checked with the providers' own {@code GET /models} once the gateway has started and then every
  * {@code keyCheckEvery}: a rejected key takes its provider out before any request meets it.
  */
+@ExtendWith(GatewayExtension.class)
 class KeyChecksTest {
 
     private static final String REJECTED_KEY = "sk-e2e-rejected-key-9876";
@@ -32,26 +34,21 @@ class KeyChecksTest {
     private static final String REJECTED_REASON = "the provider answered HTTP 401 to its API key (checked with GET /models)";
     private static final Reply UNAUTHORIZED = Reply.json(401, "{\"error\":{\"message\":\"Invalid API key\",\"code\":\"invalid_api_key\"}}");
 
+    @Simulated
     private ProviderSimulator rejecting;
+    @Simulated
     private ProviderSimulator next;
     private RunningGateway gateway;
     private LogCapture logs;
 
     @BeforeEach
     void simulators() throws Exception {
-        rejecting = new ProviderSimulator("rejecting");
-        next = new ProviderSimulator("next");
         logs = LogCapture.start();
     }
 
     @AfterEach
     void stop() {
-        if (gateway != null) {
-            gateway.close();
-        }
         logs.stop();
-        rejecting.close();
-        next.close();
     }
 
     @Test

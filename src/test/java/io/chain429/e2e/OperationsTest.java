@@ -10,33 +10,27 @@ import io.chain429.e2e.simulator.ProviderSimulator;
 import io.chain429.e2e.simulator.Reply;
 import java.net.http.HttpResponse;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** What operators see on the management port after real traffic. */
+@ExtendWith(GatewayExtension.class)
 class OperationsTest {
 
+    @Simulated
     private ProviderSimulator first;
+    @Simulated
     private ProviderSimulator second;
     private RunningGateway gateway;
 
     @BeforeEach
     void boot() throws Exception {
-        first = new ProviderSimulator("first");
-        second = new ProviderSimulator("second");
         gateway = RunningGateway.start(firstAndSecond(first.baseUrl(), second.baseUrl(), """
                   - id: nokey
                     type: groq
                     apiKey: ${env:UNSET_FOR_OPERATIONS_TEST}
                 """), chains("duo", "first/model-a, second/model-b"), Map.of());
-    }
-
-    @AfterEach
-    void stop() {
-        gateway.close();
-        first.close();
-        second.close();
     }
 
     @Test
