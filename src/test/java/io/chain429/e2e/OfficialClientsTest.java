@@ -26,22 +26,23 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The clients people actually point at 429chain, through a two-step chain whose first step answers 429. */
+@ExtendWith(GatewayExtension.class)
 class OfficialClientsTest {
 
+    @Simulated
     private static ProviderSimulator limited;
+    @Simulated
     private static ProviderSimulator healthy;
     private static RunningGateway gateway;
 
     @BeforeAll
     static void boot() throws Exception {
-        limited = new ProviderSimulator("limited");
-        healthy = new ProviderSimulator("healthy");
         gateway = RunningGateway.start("""
                 version: 1
                 providers:
@@ -53,13 +54,6 @@ class OfficialClientsTest {
                     baseUrl: %s
                 """.formatted(limited.baseUrl(), healthy.baseUrl()),
                 chains("duo", "limited/small-model, healthy/big-model", "lonely", "limited/other-model"), Map.of());
-    }
-
-    @AfterAll
-    static void stop() {
-        gateway.close();
-        limited.close();
-        healthy.close();
     }
 
     @BeforeEach
