@@ -18,20 +18,22 @@ import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Two replicas of 429chain sharing provider state through one real Redis. */
+@ExtendWith(GatewayExtension.class)
 class SharedStateTest {
 
     private RedisServer redis;
+    @Simulated
     private ProviderSimulator first;
+    @Simulated
     private ProviderSimulator second;
     private final List<AutoCloseable> replicas = new ArrayList<>();
 
     @BeforeEach
     void start() throws Exception {
         redis = RedisServer.start();
-        first = new ProviderSimulator("first");
-        second = new ProviderSimulator("second");
     }
 
     @AfterEach
@@ -39,8 +41,6 @@ class SharedStateTest {
         for (AutoCloseable replica : replicas) {
             replica.close();
         }
-        first.close();
-        second.close();
         redis.close();
     }
 
