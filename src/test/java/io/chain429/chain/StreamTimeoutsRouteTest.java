@@ -70,6 +70,7 @@ class StreamTimeoutsRouteTest extends CamelTestSupport {
     private final ManualClock clock = new ManualClock(START);
     private final EmbeddedProviderState state = new EmbeddedProviderState(clock);
     private final StepBreakers breakers = new StepBreakers(GatewayConfig.Circuit.DEFAULT, Duration.ofSeconds(30), clock, null);
+    private final Availability availability = new Availability(state);
     private final GatewayConfig config = new GatewayConfig(GatewayConfig.Settings.DEFAULT,
             List.of(provider("first"), provider("second")), List.<ClientConfig>of(), "429chain.yaml");
     private final ProviderRegistry providers = new ProviderRegistry(config, AdapterRegistry.builtIn(), new ProviderClients(vertx, 4));
@@ -100,8 +101,8 @@ class StreamTimeoutsRouteTest extends CamelTestSupport {
     @Override
     protected void bindToRegistry(Registry registry) {
         registry.bind("startWaterfall", new DelegateSyncProcessor(exchange -> { }));
-        registry.bind("waterfallRouter", new WaterfallRouter(state, new Availability(state), breakers, clock::advance));
-        registry.bind("skipUnavailableStep", new SkipUnavailableStep(state, breakers, new Availability(state)));
+        registry.bind("waterfallRouter", new WaterfallRouter(state, availability, breakers, clock::advance));
+        registry.bind("skipUnavailableStep", new SkipUnavailableStep(state, breakers, availability));
         registry.bind("callProvider", new DelegateSyncProcessor(this::scriptedCall));
         registry.bind("classifyOutcome", new ClassifyOutcome(state));
         registry.bind("classifyFailure", new ClassifyFailure());
