@@ -50,7 +50,7 @@ public final class CommitGate implements SseSource.Listener {
     private final long totalDeadline;
     private final Instant now;
     private final Waterfall waterfall;
-    private final SseWriter writer;
+    private final ClientLink client;
     private final SseWriter.Headers headers;
     private final Step step;
     // set on the stream's thread once the headers are in; read by the request's thread after that
@@ -67,7 +67,8 @@ public final class CommitGate implements SseSource.Listener {
     private final StreamTimer timer = new StreamTimer();
 
     /**
-     * @param startedNanos when the attempt started: the total timeout counts from there
+     * @param startedNanos when the attempt started, on the clock of the stream's thread
+     *                     ({@link io.chain429.sse.StreamThread#nanoTime()}): the total timeout counts from there
      */
     public CommitGate(Waterfall waterfall, Provider provider, Step step, ClientLink client, long startedNanos, Instant now) {
         this.adapter = provider.adapter();
@@ -78,8 +79,8 @@ public final class CommitGate implements SseSource.Listener {
         this.totalDeadline = startedNanos + timeouts.total().toNanos();
         this.now = now;
         this.waterfall = waterfall;
-        this.writer = new SseWriter(client, waterfall);
-        this.headers = writer.headersFor(step, startedNanos);
+        this.client = client;
+        this.headers = SseWriter.headersFor(waterfall, step, startedNanos);
         this.step = step;
     }
 
@@ -144,7 +145,7 @@ public final class CommitGate implements SseSource.Listener {
 
     @Override
     public void attached() {
-        long at = System.nanoTime();
+        long at = nanoTime();
         lastEventNanos = at;
         firstTokenDeadline = at + timeouts.firstToken().toNanos();
         arm();
@@ -159,7 +160,7 @@ public final class CommitGate implements SseSource.Listener {
         if (decided) {
             return; // a stream read whole: the rest is read only to keep its connection
         }
-        lastEventNanos = System.nanoTime();
+        lastEventNanos = nanoTime();
         StreamItem item;
         try {
             item = reader.read(event);
@@ -224,7 +225,7 @@ public final class CommitGate implements SseSource.Listener {
     private void commit() {
         timer.cancel();
         decided = true;
-        pump = new LivePump(writer, headers, step, stream.source(), reader, List.copyOf(buffered), timeouts, startedNanos);
+        pump = new LivePump(new SseWriter(client, waterfall), headers, step, stream.source(), reader, List.copyOf(buffered), timeouts, startedNanos);
         waterfall.relaying(pump.result);
         pump.attached();
         outcome.complete(new Outcome.Streaming(new LiveStream(buffered, pump.result)));
@@ -253,7 +254,7 @@ public final class CommitGate implements SseSource.Listener {
         if (decided) {
             return;
         }
-        long at = System.nanoTime();
+        long at = nanoTime();
         if (at - totalDeadline >= 0) {
             decide(totalTimeout());
         } else if (content && at - lastEventNanos >= timeouts.idle().toNanos()) {
@@ -267,6 +268,11 @@ public final class CommitGate implements SseSource.Listener {
             return;
         }
         stream.source().close();
+    }
+
+    /** The stream's thread's clock, which its timers run on; {@code startedNanos} was read from the same one. */
+    private long nanoTime() {
+        return stream.source().thread().nanoTime();
     }
 
     private Outcome.Failed totalTimeout() {

@@ -46,7 +46,7 @@ public final class SseWriter {
      * counts as sent, and the overhead is 429chain's time up to its start (from there on it is the provider's).
      * {@link #commit(Headers)} sends them later, on the stream's thread.
      */
-    Headers headersFor(Step step, long attemptStartedNanos) {
+    static Headers headersFor(Waterfall waterfall, Step step, long attemptStartedNanos) {
         return new Headers(step.toString(), waterfall.sentCount() + 1, waterfall.overheadHeader(attemptStartedNanos));
     }
 

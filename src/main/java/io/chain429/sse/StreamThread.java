@@ -18,9 +18,17 @@ public interface StreamThread {
     /** Runs the task on this thread after the delay. Call it on this thread. */
     Timer schedule(long delayMillis, Runnable task);
 
-    /** Runs the task on this thread once {@link System#nanoTime()} has passed the deadline. Call it on this thread. */
+    /** Runs the task on this thread once {@link #nanoTime()} has passed the deadline. Call it on this thread. */
     default Timer scheduleAt(long deadlineNanos, Runnable task) {
-        return schedule(TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime()) + 1, task);
+        return schedule(TimeUnit.NANOSECONDS.toMillis(deadlineNanos - nanoTime()) + 1, task);
+    }
+
+    /**
+     * The clock this thread's timers run on, in {@link System#nanoTime()}'s units: what a stream's deadlines are
+     * measured with, so that a test's thread can move time instead of waiting for it.
+     */
+    default long nanoTime() {
+        return System.nanoTime();
     }
 
     /** A scheduled task, until it ran. */

@@ -6,35 +6,24 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.chain429.config.ConfigException;
+import io.chain429.e2e.simulator.ProviderSimulator;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Only 429chain's own clients get in, each within its limits; browsers only from allowed origins. */
+@ExtendWith(GatewayExtension.class)
 class AccessTest {
 
     private static final String CHAT = "{\"model\":\"solo\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
 
+    @Simulated("p")
     private ProviderSimulator provider;
     private RunningGateway gateway;
-
-    @BeforeEach
-    void startProvider() throws Exception {
-        provider = new ProviderSimulator("p");
-    }
-
-    @AfterEach
-    void stop() {
-        if (gateway != null) {
-            gateway.close();
-        }
-        provider.close();
-    }
 
     private RunningGateway boot(String settings, String clients, Map<String, String> env) throws Exception {
         return RunningGateway.start("""

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.chain429.e2e.simulator.ProviderSimulator;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,9 +16,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import javax.management.ObjectName;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -25,18 +26,19 @@ import org.junit.jupiter.api.io.TempDir;
  * MBeans, circuits, metric series, usage rows, state-file entries — stays within {@code adHocModelsPerProvider} per
  * provider, while the steps its chains name are always kept.
  */
+@ExtendWith(GatewayExtension.class)
 class AdHocStepsTest {
 
     private static final ObjectName QUOTA_KEYS = name("io.chain429:type=QuotaKey,provider=first,*");
 
     @TempDir
     Path dataDir;
+    @Simulated
     private ProviderSimulator first;
     private RunningGateway gateway;
 
     @BeforeEach
     void start() throws Exception {
-        first = new ProviderSimulator("first");
         gateway = RunningGateway.start("""
                 version: 1
                 settings:
@@ -48,12 +50,6 @@ class AdHocStepsTest {
                     quotaScope: model
                     limits: {rpm: 1000, tpd: 1000000}
                 """.formatted(first.baseUrl()), chains("solo", "first/model-a"), Map.of("CHAIN429_DATA_DIR", dataDir.toString()));
-    }
-
-    @AfterEach
-    void stop() {
-        gateway.close();
-        first.close();
     }
 
     @Test

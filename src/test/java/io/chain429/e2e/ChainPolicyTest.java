@@ -4,7 +4,8 @@ import static io.chain429.e2e.RunningGateway.json;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.chain429.e2e.ProviderSimulator.Reply;
+import io.chain429.e2e.simulator.ProviderSimulator;
+import io.chain429.e2e.simulator.Reply;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -13,21 +14,22 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** A chain's patience: retries on the same step, waiting out a short 429, and holding requests for a near reset. */
+@ExtendWith(GatewayExtension.class)
 class ChainPolicyTest {
 
+    @Simulated
     private ProviderSimulator first;
+    @Simulated
     private ProviderSimulator second;
     private RunningGateway gateway;
 
     @BeforeEach
     void boot() throws Exception {
-        first = new ProviderSimulator("first");
-        second = new ProviderSimulator("second");
         gateway = RunningGateway.start("""
                 version: 1
                 providers:
@@ -44,13 +46,6 @@ class ChainPolicyTest {
                         + chain("waiting", "first/model-a", "maxWait", "2s", "maxWaiting", "2")
                         + chain("crowd", "first/model-a", "maxWait", "3s", "maxWaiting", "16"),
                 Map.of());
-    }
-
-    @AfterEach
-    void stop() {
-        gateway.close();
-        first.close();
-        second.close();
     }
 
     @Test

@@ -6,7 +6,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.chain429.e2e.ProviderSimulator.Reply;
+import io.chain429.e2e.simulator.ProviderSimulator;
+import io.chain429.e2e.simulator.Reply;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,18 +21,21 @@ import org.apache.logging.log4j.core.layout.PatternLayout;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A data folder that cannot take what 429chain writes is reported where an operator looks: once at start-up in the
  * log, and in {@code /health} while it lasts — without taking the replica DOWN.
  */
+@ExtendWith(GatewayExtension.class)
 class DataFolderFaultsTest {
 
     private static final String STATE_WARNING = "provider state cannot be saved";
 
     @TempDir
     Path dataDir;
+    @Simulated
     private ProviderSimulator first;
     private RunningGateway gateway;
     private final StringWriter log = new StringWriter();
@@ -39,7 +43,6 @@ class DataFolderFaultsTest {
 
     @BeforeEach
     void capture() throws Exception {
-        first = new ProviderSimulator("first");
         LoggerContext context = (LoggerContext) LogManager.getContext(false);
         appender = WriterAppender.newBuilder().setName("data-folder-capture").setTarget(log)
                 .setLayout(PatternLayout.newBuilder().withPattern("%p %m%n").build()).build();
@@ -50,10 +53,6 @@ class DataFolderFaultsTest {
 
     @AfterEach
     void stop() {
-        if (gateway != null) {
-            gateway.close();
-        }
-        first.close();
         LoggerContext context = (LoggerContext) LogManager.getContext(false);
         root(context).removeAppender(appender.getName());
         context.updateLoggers();

@@ -6,8 +6,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.chain429.e2e.ProviderSimulator.Reply;
-import io.chain429.e2e.ProviderSimulator.StreamScript;
+import io.chain429.e2e.simulator.ProviderSimulator;
+import io.chain429.e2e.simulator.Reply;
+import io.chain429.e2e.simulator.StreamScript;
 import io.chain429.ops.ProviderMBeans;
 import java.lang.management.ManagementFactory;
 import java.net.ServerSocket;
@@ -21,35 +22,22 @@ import java.util.Map;
 import java.util.stream.StreamSupport;
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Every failed attempt has a cause an operator can read — a reason code and a line in words — in the request log's
  * recent requests, the provider's MBean, {@code /v1/ratelimits} and the metrics; and each kind of failure moves the
  * request on as it should: a timeout at once, a client that leaves without blaming the step.
  */
+@ExtendWith(GatewayExtension.class)
 class FailureCausesTest {
 
+    @Simulated
     private ProviderSimulator first;
+    @Simulated
     private ProviderSimulator second;
     private RunningGateway gateway;
-
-    @BeforeEach
-    void startProviders() throws Exception {
-        first = new ProviderSimulator("first");
-        second = new ProviderSimulator("second");
-    }
-
-    @AfterEach
-    void stopAll() {
-        if (gateway != null) {
-            gateway.close();
-        }
-        first.close();
-        second.close();
-    }
 
     private void boot(String firstUrl, String firstExtra, String chains) throws Exception {
         gateway = RunningGateway.start("""

@@ -2,7 +2,8 @@ package io.chain429.e2e;
 
 import static org.awaitility.Awaitility.await;
 
-import io.chain429.e2e.ProviderSimulator.Reply;
+import io.chain429.e2e.simulator.ProviderSimulator;
+import io.chain429.e2e.simulator.Reply;
 import io.chain429.ops.ConsoleCredentials;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;

@@ -9,8 +9,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.chain429.e2e.ProviderSimulator.Reply;
-import io.chain429.e2e.ProviderSimulator.StreamScript;
+import io.chain429.e2e.simulator.ProviderSimulator;
+import io.chain429.e2e.simulator.Reply;
+import io.chain429.e2e.simulator.StreamScript;
 import io.chain429.ratelimit.EmbeddedProviderState;
 import io.chain429.ratelimit.LimitObservation;
 import io.chain429.ratelimit.StateSnapshot;
@@ -21,6 +22,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -42,6 +44,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Thousands of malformed requests, and requests met by malformed provider answers, against the running service. Every
@@ -51,6 +55,7 @@ import org.junit.jupiter.api.Test;
  * <p>Seeded: the seed is printed, and {@code -Dfuzz.seed=N} replays a run (the cases, not their interleaving over the
  * threads); the time of each run is printed.
  */
+@ExtendWith(GatewayExtension.class)
 class FuzzTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -66,14 +71,16 @@ class FuzzTest {
     private final Queue<String> problems = new ConcurrentLinkedQueue<>();
     private final Map<String, AtomicInteger> outcomes = new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<String, java.util.concurrent.atomic.AtomicLong> millisByKind = new java.util.concurrent.ConcurrentHashMap<>();
+    @Simulated("fuzzed")
     private ProviderSimulator provider;
     private RunningGateway gateway;
+    @TempDir
+    Path folders;
 
     @BeforeEach
     void boot() throws Exception {
-        provider = new ProviderSimulator("fuzzed");
         String timeouts = "timeouts: {connect: 1s, firstByte: 1s, firstToken: 700ms, idle: 500ms, total: 3s}";
-        gateway = GatewayFolders.start("""
+        gateway = GatewayFolders.start(folders, """
                 version: 1
                 settings:
                   defaultChain: fz
@@ -103,8 +110,7 @@ class FuzzTest {
 
     @AfterEach
     void stop() {
-        gateway.close();
-        provider.close();
+
     }
 
     @Test

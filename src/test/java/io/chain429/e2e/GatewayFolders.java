@@ -20,9 +20,9 @@ final class GatewayFolders {
     private GatewayFolders() {
     }
 
-    static RunningGateway start(String gatewayYaml, String applicationProperties, String chainsYaml, Map<String, String> environment)
-            throws Exception {
-        Path dir = Files.createTempDirectory("429chain-sec");
+    /** Boots from a config and a routes folder made in {@code dir}: a test's {@code @TempDir}, which JUnit deletes after it. */
+    static RunningGateway start(Path dir, String gatewayYaml, String applicationProperties, String chainsYaml,
+                                Map<String, String> environment) throws Exception {
         Path config = Files.createDirectories(dir.resolve("config"));
         Path routes = Files.createDirectories(dir.resolve("routes"));
         Files.writeString(config.resolve("429chain.yaml"), gatewayYaml);

@@ -5,14 +5,15 @@ import static io.chain429.e2e.RunningGateway.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.chain429.e2e.ProviderSimulator.Reply;
+import io.chain429.e2e.simulator.ProviderSimulator;
+import io.chain429.e2e.simulator.Reply;
 import java.net.http.HttpResponse;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Gemini's own error bodies (a JSON array around Google's {@code error} with {@code status} and {@code details}),
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.Test;
  * the model down for the {@code RetryInfo} delay, a per-day 429 until midnight US Pacific, and a 400 naming
  * {@code API_KEY_INVALID} disables the provider.
  */
+@ExtendWith(GatewayExtension.class)
 class GeminiQuotaTest {
 
     private static final ZoneId PACIFIC = ZoneId.of("America/Los_Angeles");
@@ -54,14 +56,14 @@ class GeminiQuotaTest {
               "details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"API_KEY_INVALID",
                           "domain":"googleapis.com","metadata":{"service":"generativelanguage.googleapis.com"}}]}}]""";
 
+    @Simulated
     private ProviderSimulator gemini;
+    @Simulated
     private ProviderSimulator fallback;
     private RunningGateway gateway;
 
     @BeforeEach
     void start() throws Exception {
-        gemini = new ProviderSimulator("gemini");
-        fallback = new ProviderSimulator("fallback");
         gateway = RunningGateway.start("""
                 version: 1
                 providers:
@@ -76,15 +78,6 @@ class GeminiQuotaTest {
                 """.formatted(gemini.baseUrl(), fallback.baseUrl()),
                 chains("g", "gemini/gemini-2.5-flash, fallback/m", "other", "gemini/gemini-2.0-flash"),
                 Map.of("GEMINI_KEY", GEMINI_KEY));
-    }
-
-    @AfterEach
-    void stop() {
-        if (gateway != null) {
-            gateway.close();
-        }
-        gemini.close();
-        fallback.close();
     }
 
     @Test

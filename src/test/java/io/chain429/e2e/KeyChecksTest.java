@@ -6,8 +6,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.chain429.e2e.ProviderSimulator.Reply;
 import io.chain429.e2e.SecretLeakTest.LogCapture;
+import io.chain429.e2e.simulator.ProviderSimulator;
+import io.chain429.e2e.simulator.Reply;
 import io.chain429.ops.ProviderMBeans;
 import java.lang.management.ManagementFactory;
 import java.net.ServerSocket;
@@ -19,11 +20,13 @@ import org.awaitility.core.ConditionFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Keys are checked with the providers' own {@code GET /models} once the gateway has started and then every
  * {@code keyCheckEvery}: a rejected key takes its provider out before any request meets it.
  */
+@ExtendWith(GatewayExtension.class)
 class KeyChecksTest {
 
     private static final String REJECTED_KEY = "sk-e2e-rejected-key-9876";
@@ -31,26 +34,21 @@ class KeyChecksTest {
     private static final String REJECTED_REASON = "the provider answered HTTP 401 to its API key (checked with GET /models)";
     private static final Reply UNAUTHORIZED = Reply.json(401, "{\"error\":{\"message\":\"Invalid API key\",\"code\":\"invalid_api_key\"}}");
 
+    @Simulated
     private ProviderSimulator rejecting;
+    @Simulated
     private ProviderSimulator next;
     private RunningGateway gateway;
     private LogCapture logs;
 
     @BeforeEach
     void simulators() throws Exception {
-        rejecting = new ProviderSimulator("rejecting");
-        next = new ProviderSimulator("next");
         logs = LogCapture.start();
     }
 
     @AfterEach
     void stop() {
-        if (gateway != null) {
-            gateway.close();
-        }
         logs.stop();
-        rejecting.close();
-        next.close();
     }
 
     @Test

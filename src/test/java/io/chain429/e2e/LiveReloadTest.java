@@ -5,9 +5,10 @@ import static io.chain429.e2e.RunningGateway.json;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.chain429.e2e.ProviderSimulator.Reply;
-import io.chain429.e2e.ProviderSimulator.StreamScript;
 import io.chain429.e2e.RunningGateway.Streamed;
+import io.chain429.e2e.simulator.ProviderSimulator;
+import io.chain429.e2e.simulator.Reply;
+import io.chain429.e2e.simulator.StreamScript;
 import io.chain429.ops.ProviderMBeans;
 import java.io.IOException;
 import java.io.StringWriter;
@@ -31,8 +32,11 @@ import org.apache.logging.log4j.core.layout.PatternLayout;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Editing the chains or 429chain.yaml of a running gateway: applied without a restart, or refused and logged. */
+@ExtendWith(GatewayExtension.class)
 class LiveReloadTest {
 
     /** How long a live reload may take at most before a test gives up: generous, the machine may be busy. */
@@ -40,8 +44,13 @@ class LiveReloadTest {
     private static final List<String> PROJECT_ROUTES = List.of("api.camel.yaml", "waterfall.camel.yaml", "chain-template.camel.yaml");
     private static final String TEN_TOKENS = "one two three four five six seven eight nine ten";
 
+    @TempDir
+    Path dir;
+    @Simulated
     private ProviderSimulator first;
+    @Simulated
     private ProviderSimulator second;
+    @Simulated
     private ProviderSimulator third;
     private Path config;
     private Path chainsFile;
@@ -51,10 +60,6 @@ class LiveReloadTest {
 
     @BeforeEach
     void boot() throws Exception {
-        first = new ProviderSimulator("first");
-        second = new ProviderSimulator("second");
-        third = new ProviderSimulator("third");
-        Path dir = Files.createTempDirectory("429chain-reload");
         Path configDir = Files.createDirectories(dir.resolve("config"));
         Path routes = Files.createDirectories(dir.resolve("routes"));
         config = configDir.resolve("429chain.yaml");
@@ -73,10 +78,6 @@ class LiveReloadTest {
         LoggerContext context = (LoggerContext) LogManager.getContext(false);
         context.getConfiguration().getLoggerConfig("io.chain429.reload").removeAppender(appender.getName());
         context.updateLoggers();
-        gateway.close();
-        first.close();
-        second.close();
-        third.close();
     }
 
     @Test

@@ -10,29 +10,31 @@ import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.errors.NotFoundException;
 import com.openai.models.models.Model;
+import io.chain429.e2e.simulator.ProviderSimulator;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * {@code GET /v1/models/{model}}, which several clients call before they use a model: every chain and every
  * {@code provider/model} step that {@code GET /v1/models} lists, as OpenAI's model object; anything else is OpenAI's
  * 404 {@code model_not_found}.
  */
+@ExtendWith(GatewayExtension.class)
 class ModelsTest {
 
     private static final String FREE_STEP = "local/meta-llama/llama-3.3-70b-instruct:free";
 
+    @Simulated
     private static ProviderSimulator local;
     private static RunningGateway gateway;
 
     @BeforeAll
     static void boot() throws Exception {
-        local = new ProviderSimulator("local");
         gateway = RunningGateway.start("""
                 version: 1
                 providers:
@@ -46,12 +48,6 @@ class ModelsTest {
                     type: demo
                 """.formatted(local.baseUrl()),
                 chains("duo", FREE_STEP + ", demo/echo", "fast", "groq/llama-3.1-8b-instant, demo/echo"), Map.of());
-    }
-
-    @AfterAll
-    static void stop() {
-        gateway.close();
-        local.close();
     }
 
     @Test

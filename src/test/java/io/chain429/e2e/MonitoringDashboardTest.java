@@ -7,8 +7,9 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.chain429.e2e.ProviderSimulator.Reply;
-import io.chain429.e2e.ProviderSimulator.StreamScript;
+import io.chain429.e2e.simulator.ProviderSimulator;
+import io.chain429.e2e.simulator.Reply;
+import io.chain429.e2e.simulator.StreamScript;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -21,9 +22,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.snakeyaml.engine.v2.api.Load;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 
@@ -32,6 +33,7 @@ import org.snakeyaml.engine.v2.api.LoadSettings;
  * what a running 429chain really exports on {@code /metrics} after real traffic: a dashboard querying a misspelt or
  * renamed metric shows "No data" and nobody notices until it matters.
  */
+@ExtendWith(GatewayExtension.class)
 class MonitoringDashboardTest {
 
     private static final Path DASHBOARDS = Path.of("docker", "grafana", "dashboards");
@@ -41,15 +43,15 @@ class MonitoringDashboardTest {
     // An identifier not followed by "(" (which would make it a function or aggregation).
     private static final Pattern IDENTIFIER = Pattern.compile("(?<![\\w.])[a-zA-Z_:][a-zA-Z0-9_:]*+(?!\\s*\\()");
 
+    @Simulated
     private static ProviderSimulator first;
+    @Simulated
     private static ProviderSimulator second;
     private static RunningGateway gateway;
     private static Set<String> exported;
 
     @BeforeAll
     static void bootAndServeTraffic() throws Exception {
-        first = new ProviderSimulator("first");
-        second = new ProviderSimulator("second");
         gateway = RunningGateway.start(firstAndSecond(first.baseUrl(), second.baseUrl(), ""),
                 chains("duo", "first/model-a, second/model-b"), Map.of());
         // a 429 and a hop to the next step, tokens counted, then a stream for time to first token
@@ -62,13 +64,6 @@ class MonitoringDashboardTest {
                 response -> response.statusCode() == 200 && response.body().contains("jvm_gc_pause_seconds_count"));
         exported = scrape.body().lines().filter(line -> !line.isBlank() && !line.startsWith("#"))
                 .map(line -> line.split("[{ ]", 2)[0]).collect(Collectors.toCollection(TreeSet::new));
-    }
-
-    @AfterAll
-    static void stop() {
-        gateway.close();
-        first.close();
-        second.close();
     }
 
     @Test

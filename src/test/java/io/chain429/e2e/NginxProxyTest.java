@@ -4,33 +4,40 @@ import static io.chain429.e2e.RunningGateway.chains;
 import static io.chain429.e2e.RunningGateway.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.chain429.e2e.ProviderSimulator.Reply;
-import io.chain429.e2e.ProviderSimulator.StreamScript;
 import io.chain429.e2e.RunningGateway.Streamed;
+import io.chain429.e2e.simulator.ProviderSimulator;
+import io.chain429.e2e.simulator.Reply;
+import io.chain429.e2e.simulator.StreamScript;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The shipped nginx site ({@code docker/nginx.conf}) in front of 429chain, as an operator would deploy it. */
+@ExtendWith(GatewayExtension.class)
 class NginxProxyTest {
 
     private static final Duration SPACING = Duration.ofMillis(200);
     private static final String[] TOKENS = {"one ", "two ", "three ", "four ", "five ", "six"};
 
+    @Simulated("sim")
     private ProviderSimulator provider;
     private RunningGateway gateway;
+    @TempDir
+    Path folders;
     private NginxInFront nginx;
 
     @BeforeEach
     void boot() throws Exception {
-        provider = new ProviderSimulator("sim");
-        gateway = GatewayFolders.start("""
+        gateway = GatewayFolders.start(folders, """
                 version: 1
                 providers:
                   - id: sim
@@ -43,8 +50,6 @@ class NginxProxyTest {
     @AfterEach
     void stop() throws Exception {
         nginx.close();
-        gateway.close();
-        provider.close();
     }
 
     @Test

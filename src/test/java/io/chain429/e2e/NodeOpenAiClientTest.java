@@ -6,8 +6,9 @@ import static org.assertj.core.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.chain429.e2e.ProviderSimulator.Reply;
-import io.chain429.e2e.ProviderSimulator.StreamScript;
+import io.chain429.e2e.simulator.ProviderSimulator;
+import io.chain429.e2e.simulator.Reply;
+import io.chain429.e2e.simulator.StreamScript;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
@@ -22,14 +23,15 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The official {@code openai} npm package (src/test/node, installed by {@code npm ci} during {@code mvn verify})
  * driving the running 429chain from a real Node.js process, streaming and not.
  */
+@ExtendWith(GatewayExtension.class)
 class NodeOpenAiClientTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -39,6 +41,7 @@ class NodeOpenAiClientTest {
     private static final List<String> TOKENS =
             List.of("Once ", "upon ", "a ", "time ", "a ", "proxy ", "kept ", "every ", "token ", "flowing.");
 
+    @Simulated("sim")
     private ProviderSimulator simulator;
     private RunningGateway gateway;
 
@@ -67,7 +70,6 @@ class NodeOpenAiClientTest {
 
     @BeforeEach
     void boot() throws Exception {
-        simulator = new ProviderSimulator("sim");
         gateway = RunningGateway.start("""
                 version: 1
                 providers:
@@ -82,14 +84,6 @@ class NodeOpenAiClientTest {
         simulator.then(Reply.stream(StreamScript.chat("model-a", "warming ", "up")));
         assertThat(gateway.post("/v1/chat/completions", """
                 {"model":"duo","stream":true,"messages":[{"role":"user","content":"warm-up"}]}""").statusCode()).isEqualTo(200);
-    }
-
-    @AfterEach
-    void stop() {
-        if (gateway != null) {
-            gateway.close();
-        }
-        simulator.close();
     }
 
     @Test

@@ -6,41 +6,43 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
+import com.openai.core.http.StreamResponse;
+import com.openai.errors.OpenAIException;
 import com.openai.errors.RateLimitException;
 import com.openai.models.chat.completions.ChatCompletion;
+import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import dev.langchain4j.data.message.UserMessage;
 import dev.langchain4j.model.chat.response.ChatResponse;
-import com.openai.core.http.StreamResponse;
-import com.openai.errors.OpenAIException;
-import com.openai.models.chat.completions.ChatCompletionChunk;
 import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
 import dev.langchain4j.model.openai.OpenAiChatModel;
 import dev.langchain4j.model.openai.OpenAiStreamingChatModel;
-import io.chain429.e2e.ProviderSimulator.StreamScript;
+import io.chain429.e2e.simulator.ProviderSimulator;
+import io.chain429.e2e.simulator.Reply;
+import io.chain429.e2e.simulator.StreamScript;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import io.chain429.e2e.ProviderSimulator.Reply;
-import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The clients people actually point at 429chain, through a two-step chain whose first step answers 429. */
+@ExtendWith(GatewayExtension.class)
 class OfficialClientsTest {
 
+    @Simulated
     private static ProviderSimulator limited;
+    @Simulated
     private static ProviderSimulator healthy;
     private static RunningGateway gateway;
 
     @BeforeAll
     static void boot() throws Exception {
-        limited = new ProviderSimulator("limited");
-        healthy = new ProviderSimulator("healthy");
         gateway = RunningGateway.start("""
                 version: 1
                 providers:
@@ -52,13 +54,6 @@ class OfficialClientsTest {
                     baseUrl: %s
                 """.formatted(limited.baseUrl(), healthy.baseUrl()),
                 chains("duo", "limited/small-model, healthy/big-model", "lonely", "limited/other-model"), Map.of());
-    }
-
-    @AfterAll
-    static void stop() {
-        gateway.close();
-        limited.close();
-        healthy.close();
     }
 
     @BeforeEach

@@ -6,36 +6,31 @@ import static io.chain429.e2e.RunningGateway.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.chain429.e2e.ProviderSimulator.Reply;
+import io.chain429.e2e.simulator.ProviderSimulator;
+import io.chain429.e2e.simulator.Reply;
 import java.net.http.HttpResponse;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** What operators see on the management port after real traffic. */
+@ExtendWith(GatewayExtension.class)
 class OperationsTest {
 
+    @Simulated
     private ProviderSimulator first;
+    @Simulated
     private ProviderSimulator second;
     private RunningGateway gateway;
 
     @BeforeEach
     void boot() throws Exception {
-        first = new ProviderSimulator("first");
-        second = new ProviderSimulator("second");
         gateway = RunningGateway.start(firstAndSecond(first.baseUrl(), second.baseUrl(), """
                   - id: nokey
                     type: groq
                     apiKey: ${env:UNSET_FOR_OPERATIONS_TEST}
                 """), chains("duo", "first/model-a, second/model-b"), Map.of());
-    }
-
-    @AfterEach
-    void stop() {
-        gateway.close();
-        first.close();
-        second.close();
     }
 
     @Test

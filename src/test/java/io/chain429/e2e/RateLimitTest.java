@@ -6,7 +6,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.chain429.e2e.ProviderSimulator.Reply;
+import io.chain429.e2e.simulator.ProviderSimulator;
+import io.chain429.e2e.simulator.Reply;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,33 +18,21 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Learning providers' limits and skipping a step before it answers 429. */
+@ExtendWith(GatewayExtension.class)
 class RateLimitTest {
 
+    @Simulated
     private ProviderSimulator first;
+    @Simulated
     private ProviderSimulator second;
     private RunningGateway gateway;
-    private Path dataDir;
-
-    @BeforeEach
-    void startProviders() throws Exception {
-        first = new ProviderSimulator("first");
-        second = new ProviderSimulator("second");
-        dataDir = Files.createTempDirectory("429chain-state");
-    }
-
-    @AfterEach
-    void stopAll() {
-        if (gateway != null) {
-            gateway.close();
-        }
-        first.close();
-        second.close();
-    }
+    @TempDir
+    Path dataDir;
 
     private RunningGateway boot(String firstExtras) throws Exception {
         return RunningGateway.start("""

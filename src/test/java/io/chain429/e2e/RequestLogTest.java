@@ -7,8 +7,9 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.chain429.e2e.ProviderSimulator.Reply;
-import io.chain429.e2e.ProviderSimulator.StreamScript;
+import io.chain429.e2e.simulator.ProviderSimulator;
+import io.chain429.e2e.simulator.Reply;
+import io.chain429.e2e.simulator.StreamScript;
 import io.chain429.ops.UsageMBean;
 import java.io.StringWriter;
 import java.lang.management.ManagementFactory;
@@ -27,41 +28,29 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.core.LoggerContext;
 import org.apache.logging.log4j.core.appender.WriterAppender;
 import org.apache.logging.log4j.core.layout.PatternLayout;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The request log {@code <CHAIN429_DATA_DIR>/requests.log}, the recent requests and the usage totals, after real
  * traffic of every kind: a success, a stream, a request every step failed, a waterfall over a 429, a stream cut after
  * its first token.
  */
+@ExtendWith(GatewayExtension.class)
 class RequestLogTest {
 
     private static final String KEY = "sk-test-REQLOGCANARY-0123456789abcdef";
     private static final String MESSAGE = "purple elephants dance at midnight";
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    @Simulated
     private ProviderSimulator first;
+    @Simulated
     private ProviderSimulator second;
     private RunningGateway gateway;
-    private Path dataDir;
-
-    @BeforeEach
-    void startProviders() throws Exception {
-        first = new ProviderSimulator("first");
-        second = new ProviderSimulator("second");
-        dataDir = Files.createTempDirectory("429chain-reqlog-data");
-    }
-
-    @AfterEach
-    void stopAll() {
-        if (gateway != null) {
-            gateway.close();
-        }
-        first.close();
-        second.close();
-    }
+    @TempDir
+    Path dataDir;
 
     private void boot(Map<String, String> extraEnvironment) throws Exception {
         Map<String, String> env = new HashMap<>(extraEnvironment);

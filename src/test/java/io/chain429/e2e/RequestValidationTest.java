@@ -5,7 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.chain429.e2e.ProviderSimulator.Received;
+import io.chain429.e2e.simulator.ProviderSimulator;
+import io.chain429.e2e.simulator.Received;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,12 +16,14 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -30,19 +33,22 @@ import org.junit.jupiter.params.provider.MethodSource;
  * naming its parameter, before any provider is called; fields 429chain does not know reach the provider untouched;
  * a body over the size limit gets an OpenAI-shaped 413.
  */
+@ExtendWith(GatewayExtension.class)
 class RequestValidationTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String USER = "{\"role\":\"user\",\"content\":\"hi\"}";
 
+    @Simulated("upstream")
     private static ProviderSimulator provider;
     private static RunningGateway gateway;
+    @TempDir
+    static Path folders;
     private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     @BeforeAll
     static void boot() throws Exception {
-        provider = new ProviderSimulator("upstream");
-        gateway = GatewayFolders.start("""
+        gateway = GatewayFolders.start(folders, """
                 version: 1
                 settings:
                   defaultChain: main
@@ -51,12 +57,6 @@ class RequestValidationTest {
                     type: openai-compatible
                     baseUrl: %s
                 """.formatted(provider.baseUrl()), GatewayFolders.BODY_LIMIT_PROPERTIES, chains("main", "upstream/model-a"), Map.of());
-    }
-
-    @AfterAll
-    static void stop() {
-        gateway.close();
-        provider.close();
     }
 
     static Stream<Arguments> invalidRequests() {

@@ -4,8 +4,9 @@ import static io.chain429.e2e.RunningGateway.chains;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.chain429.e2e.ProviderSimulator.Reply;
-import io.chain429.e2e.ProviderSimulator.StreamScript;
+import io.chain429.e2e.simulator.ProviderSimulator;
+import io.chain429.e2e.simulator.Reply;
+import io.chain429.e2e.simulator.StreamScript;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -41,6 +42,8 @@ import org.apache.logging.log4j.core.config.Property;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A provider key goes to its provider and nowhere else: after every kind of request and failure, the canary key is in
@@ -48,6 +51,7 @@ import org.junit.jupiter.api.Test;
  * {@code /health} and {@code /metrics}, any MBean attribute of the JVM, any log line (as written and as logged), the
  * process's own stdout/stderr, or the state file.
  */
+@ExtendWith(GatewayExtension.class)
 class SecretLeakTest {
 
     private static final String CANARY = "sk-test-LEAKCANARY-0123456789abcdef";
@@ -56,19 +60,21 @@ class SecretLeakTest {
 
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     private final List<String> seen = new ArrayList<>();
+    @Simulated("leaky")
     private ProviderSimulator provider;
     private RunningGateway gateway;
-    private Path dataDir;
+    @TempDir
+    Path folders;
+    @TempDir
+    Path dataDir;
     private int managementPort;
     private LogCapture logs;
 
     @BeforeEach
     void boot() throws Exception {
         logs = LogCapture.start();
-        provider = new ProviderSimulator("leaky");
-        dataDir = Files.createTempDirectory("429chain-leak-data");
         managementPort = freePort();
-        gateway = GatewayFolders.start("""
+        gateway = GatewayFolders.start(folders, """
                 version: 1
                 settings:
                   defaultChain: main
@@ -90,10 +96,6 @@ class SecretLeakTest {
 
     @AfterEach
     void stop() {
-        if (gateway != null) {
-            gateway.close();
-        }
-        provider.close();
         logs.stop();
     }
 

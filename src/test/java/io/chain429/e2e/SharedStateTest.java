@@ -4,7 +4,8 @@ import static io.chain429.e2e.RunningGateway.chains;
 import static io.chain429.e2e.RunningGateway.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.chain429.e2e.ProviderSimulator.Reply;
+import io.chain429.e2e.simulator.ProviderSimulator;
+import io.chain429.e2e.simulator.Reply;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,20 +18,22 @@ import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Two replicas of 429chain sharing provider state through one real Redis. */
+@ExtendWith(GatewayExtension.class)
 class SharedStateTest {
 
     private RedisServer redis;
+    @Simulated
     private ProviderSimulator first;
+    @Simulated
     private ProviderSimulator second;
     private final List<AutoCloseable> replicas = new ArrayList<>();
 
     @BeforeEach
     void start() throws Exception {
         redis = RedisServer.start();
-        first = new ProviderSimulator("first");
-        second = new ProviderSimulator("second");
     }
 
     @AfterEach
@@ -38,8 +41,6 @@ class SharedStateTest {
         for (AutoCloseable replica : replicas) {
             replica.close();
         }
-        first.close();
-        second.close();
         redis.close();
     }
 
@@ -74,6 +75,7 @@ class SharedStateTest {
         RunningGateway b = replica("");
         first.then(Reply.json(429, "{}").withHeader("retry-after", "30"));
 
+        long sent = System.nanoTime();
         HttpResponse<String> servedByA = a.chat("duo");
         assertThat(servedByA.headers().firstValue("X-429chain-Provider")).hasValue("second/model-b");
         await("B learns of the cooldown", () -> cooling(b, "first"));
@@ -83,7 +85,9 @@ class SharedStateTest {
         assertThat(servedByB.headers().firstValue("X-429chain-Attempts")).as("B skipped first without asking it").hasValue("1");
         assertThat(first.requestCount()).isEqualTo(1);
         assertThat(redis.command("PTTL 429chain:cooldown:first/model-a")).as("the cooldown ends by Redis TTL")
-                .matches(":\\d+").satisfies(ttl -> assertThat(Long.parseLong(ttl.substring(1))).isBetween(20_000L, 30_000L));
+                .matches(":\\d+").satisfies(ttl -> assertThat(Long.parseLong(ttl.substring(1)))
+                        .as("30 s less the time since the 429 (and a millisecond of Redis's rounding)")
+                        .isBetween(30_000L - millisSince(sent) - 1, 30_000L));
     }
 
     @Test
@@ -305,5 +309,10 @@ class SharedStateTest {
     static void await(String what, BooleanSupplier condition) {
         org.awaitility.Awaitility.await(what).atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
                 .until(condition::getAsBoolean);
+    }
+
+    /** Milliseconds since then, rounded up. */
+    private static long millisSince(long nanos) {
+        return (System.nanoTime() - nanos + 999_999) / 1_000_000;
     }
 }

@@ -7,24 +7,26 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.chain429.e2e.ProviderSimulator.Reply;
-import io.chain429.e2e.ProviderSimulator.StreamScript;
 import io.chain429.e2e.RawConnection.Answer;
+import io.chain429.e2e.simulator.ProviderSimulator;
+import io.chain429.e2e.simulator.Reply;
+import io.chain429.e2e.simulator.StreamScript;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Clients that take too long to send a request, over raw sockets against the running service: slow headers, a slow
  * body and an idle kept-alive connection are each closed once their time is up (short here: 400 ms, 600 ms, 1 s), with
  * a 408 where a request had begun; while a request that has arrived, a long stream or a slow provider call, is never cut.
  */
+@ExtendWith(GatewayExtension.class)
 class SlowClientTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -36,12 +38,12 @@ class SlowClientTest {
     private static final String CHAT = "{\"model\":\"solo\",\"messages\":[{\"role\":\"user\",\"content\":\"hi there\"}]}";
     private static final String STREAM = "{\"model\":\"solo\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi there\"}]}";
 
+    @Simulated("p")
     private static ProviderSimulator provider;
     private static RunningGateway gateway;
 
     @BeforeAll
     static void boot() throws Exception {
-        provider = new ProviderSimulator("p");
         gateway = RunningGateway.start("""
                 version: 1
                 providers:
@@ -52,12 +54,6 @@ class SlowClientTest {
                 "CHAIN429_HEADER_TIMEOUT", "400ms",
                 "CHAIN429_BODY_TIMEOUT", "600ms",
                 "CHAIN429_KEEP_ALIVE_TIMEOUT", "1s"));
-    }
-
-    @AfterAll
-    static void stop() {
-        gateway.close();
-        provider.close();
     }
 
     @BeforeEach

@@ -6,9 +6,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.chain429.e2e.ProviderSimulator.Reply;
-import io.chain429.e2e.ProviderSimulator.StreamScript;
 import io.chain429.e2e.RunningGateway.Streamed;
+import io.chain429.e2e.simulator.ProviderSimulator;
+import io.chain429.e2e.simulator.Reply;
+import io.chain429.e2e.simulator.StreamScript;
 import java.io.InputStream;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -16,22 +17,24 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The streaming contract: commit on the first content event, flush every event, never end a broken stream cleanly. */
+@ExtendWith(GatewayExtension.class)
 class StreamingTest {
 
+    @Simulated
     private ProviderSimulator first;
+    @Simulated
     private ProviderSimulator second;
     private RunningGateway gateway;
 
     @BeforeEach
     void boot() throws Exception {
-        first = new ProviderSimulator("first");
-        second = new ProviderSimulator("second");
         startGateway("{firstByte: 2s, firstToken: 600ms, idle: 700ms, total: 20s}");
     }
 
@@ -62,13 +65,6 @@ class StreamingTest {
                 Map.of());
     }
 
-    @AfterEach
-    void stop() {
-        gateway.close();
-        first.close();
-        second.close();
-    }
-
     @Test
     void aFinishedStreamLeavesItsKeepAliveConnectionToTheNextRequest() {
         // After a stream ends, 429chain closes its source. That must not reset the upstream request any more: its
@@ -82,7 +78,8 @@ class StreamingTest {
             assertThat(streamed.status()).isEqualTo(200);
             assertThat(streamed.content()).startsWith(expected);
             assertThat(streamed.endsWithDone()).isTrue();
-            sleep(100); // time for a wrongful reset to land before the next request takes the connection
+            // 429chain has closed its source once the request is over: a wrongful reset has gone out by then
+            await().atMost(Duration.ofSeconds(30)).until(() -> gateway.camelContext().getInflightRepository().size() == 0);
         }
         assertThat(first.connectionsAccepted()).as("all three streams on one keep-alive connection").isEqualTo(1);
     }
@@ -331,7 +328,7 @@ class StreamingTest {
                 read += line.length();
                 if (read > 256 * 1024) {
                     read = 0;
-                    sleep(10); // a slow reader: about 25 MB/s
+                    pauseLikeASlowReader();
                 }
             }
         }
@@ -403,11 +400,8 @@ class StreamingTest {
         return BusyThreads.count();
     }
 
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+    /** The behaviour under test, not a wait for something: a client reading about 25 MB/s, slower than 429chain writes. */
+    private static void pauseLikeASlowReader() {
+        LockSupport.parkNanos(Duration.ofMillis(10).toNanos());
     }
 }

@@ -8,16 +8,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.chain429.e2e.RawConnection.Answer;
+import io.chain429.e2e.simulator.ProviderSimulator;
+import java.nio.file.Path;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * HTTP/1.1 framing read as RFC 9112 asks, over raw sockets against the running service: a request whose length is
  * ambiguous or cannot be determined is refused and its connection closed (so nothing hidden in its body is read as a
  * second request); a body over the limit is answered 413 and its connection closed without reading the rest.
  */
+@ExtendWith(GatewayExtension.class)
 class StrictFramingTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -25,25 +29,21 @@ class StrictFramingTest {
     /** A second request hidden in the body of the first: what a smuggling client hopes the server will answer. */
     private static final String SMUGGLED = getRequest("/v1/ratelimits");
 
+    @Simulated("p")
     private static ProviderSimulator provider;
     private static RunningGateway gateway;
+    @TempDir
+    static Path folders;
 
     @BeforeAll
     static void boot() throws Exception {
-        provider = new ProviderSimulator("p");
-        gateway = GatewayFolders.start("""
+        gateway = GatewayFolders.start(folders, """
                 version: 1
                 providers:
                   - id: p
                     type: openai-compatible
                     baseUrl: %s
                 """.formatted(provider.baseUrl()), GatewayFolders.BODY_LIMIT_PROPERTIES, chains("solo", "p/m"), Map.of());
-    }
-
-    @AfterAll
-    static void stop() {
-        gateway.close();
-        provider.close();
     }
 
     @Test

@@ -6,9 +6,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.chain429.config.ConfigException;
-import io.chain429.e2e.ProviderSimulator.Reply;
-import io.chain429.e2e.ProviderSimulator.StreamScript;
 import io.chain429.e2e.RunningGateway.Streamed;
+import io.chain429.e2e.simulator.ProviderSimulator;
+import io.chain429.e2e.simulator.Reply;
+import io.chain429.e2e.simulator.StreamScript;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.net.URI;
@@ -27,13 +28,13 @@ import org.apache.logging.log4j.core.LoggerContext;
 import org.apache.logging.log4j.core.appender.WriterAppender;
 import org.apache.logging.log4j.core.config.LoggerConfig;
 import org.apache.logging.log4j.core.layout.PatternLayout;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** HTTPS on the proxy port, from a PEM certificate and key ({@code CHAIN429_TLS_CERT}, {@code CHAIN429_TLS_KEY}). */
+@ExtendWith(GatewayExtension.class)
 class TlsTest {
 
     private static final String CHAT = "{\"model\":\"solo\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
@@ -44,6 +45,7 @@ class TlsTest {
     private static SelfSignedCertificate ec;
     private static SelfSignedCertificate other;
 
+    @Simulated("p")
     private ProviderSimulator provider;
     private RunningGateway gateway;
 
@@ -52,19 +54,6 @@ class TlsTest {
         rsa = SelfSignedCertificate.create(files, "server", "RSA");
         ec = SelfSignedCertificate.create(files, "ec-server", "EC");
         other = SelfSignedCertificate.create(files, "other", "RSA");
-    }
-
-    @BeforeEach
-    void startProvider() throws Exception {
-        provider = new ProviderSimulator("p");
-    }
-
-    @AfterEach
-    void stop() {
-        if (gateway != null) {
-            gateway.close();
-        }
-        provider.close();
     }
 
     private String gatewayYaml() {

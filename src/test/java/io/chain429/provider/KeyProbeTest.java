@@ -9,8 +9,9 @@ import io.chain429.config.ProviderConfig.Limits;
 import io.chain429.config.ProviderConfig.QuotaScope;
 import io.chain429.config.ProviderConfig.Timeouts;
 import io.chain429.config.Secret;
-import io.chain429.e2e.ProviderSimulator;
-import io.chain429.e2e.ProviderSimulator.Reply;
+import io.chain429.e2e.simulator.ProviderSimulator;
+import io.chain429.e2e.simulator.Received;
+import io.chain429.e2e.simulator.Reply;
 import io.chain429.ratelimit.EmbeddedProviderState;
 import io.vertx.core.Vertx;
 import java.net.URI;
@@ -47,7 +48,6 @@ class KeyProbeTest {
     private static final Duration WAIT = Duration.ofSeconds(30);
 
     private ProviderSimulator simulator;
-    private Arrivals arrivals;
     private ScheduledDelays delays;
     private final EmbeddedProviderState state = new EmbeddedProviderState(Clock.systemUTC());
     private static Vertx vertx;
@@ -73,7 +73,6 @@ class KeyProbeTest {
     @BeforeEach
     void start() throws Exception {
         simulator = new ProviderSimulator("probed");
-        arrivals = new Arrivals(simulator);
         delays = new ScheduledDelays();
     }
 
@@ -82,7 +81,6 @@ class KeyProbeTest {
         if (probe != null) {
             probe.close();
         }
-        arrivals.close();
         delays.close();
         simulator.close();
     }
@@ -96,12 +94,11 @@ class KeyProbeTest {
 
         await("re-enabled").atMost(WAIT).until(() -> state.disabledReason("sim").isEmpty());
         assertThat(simulator.modelsRequestCount()).isEqualTo(3);
-        await().atMost(WAIT).until(() -> arrivals.count() == 3);
         assertThat(simulator.modelsReceived()).allSatisfy(request -> {
             assertThat(request.path()).isEqualTo("/v1/models");
             assertThat(request.header("Authorization")).isEqualTo("Bearer " + KEY);
         });
-        List<Long> gaps = arrivals.gapsMillis();
+        List<Long> gaps = arrivalGapsMillis();
         assertThat(gaps).hasSize(2);
         assertThat(delays.list()).as("second probe: twice the initial delay; third: doubled again, reaching the cap")
                 .containsExactly(Duration.ofMillis(200), MAX);
@@ -125,10 +122,10 @@ class KeyProbeTest {
         await().atMost(WAIT).until(() -> simulator.modelsRequestCount() >= 1);
         probe.disabled("sim"); // between two probes of the chain: still nothing new
 
-        await().atMost(WAIT).until(() -> arrivals.count() >= 3 && delays.list().size() >= 2);
+        await().atMost(WAIT).until(() -> simulator.modelsRequestCount() >= 3 && delays.list().size() >= 2);
         // one chain waits 100, 200, 400 ms between its probes; two chains would each have waited 100 then 200 ms
         assertThat(delays.list().subList(0, 2)).as("one chain of delays").containsExactly(Duration.ofMillis(200), MAX);
-        assertThat(arrivals.gapsMillis().subList(0, 2)).as("no probes racing each other").allSatisfy(gap -> assertThat(gap).isGreaterThan(150L));
+        assertThat(arrivalGapsMillis().subList(0, 2)).as("no probes racing each other").allSatisfy(gap -> assertThat(gap).isGreaterThan(150L));
         assertThat(state.disabledReason("sim")).isPresent();
     }
 
@@ -140,8 +137,8 @@ class KeyProbeTest {
         disable("sim");
 
         // probes at ~100, 300, 700, 1100, 1500, 1900 ms
-        await().atMost(WAIT).until(() -> arrivals.count() >= 6 && delays.list().size() >= 5);
-        List<Long> gaps = arrivals.gapsMillis().subList(0, 5);
+        await().atMost(WAIT).until(() -> simulator.modelsRequestCount() >= 6 && delays.list().size() >= 5);
+        List<Long> gaps = arrivalGapsMillis().subList(0, 5);
         assertThat(gaps.get(0)).isGreaterThanOrEqualTo(180L);
         assertThat(gaps.subList(1, 5)).allSatisfy(gap -> assertThat(gap).isGreaterThanOrEqualTo(380L));
         assertThat(delays.list().subList(0, 5)).as("capped at 400 ms, never 800")
@@ -264,52 +261,13 @@ class KeyProbeTest {
         }
     }
 
-    /** When each request reached the simulator, noticed by polling its count every millisecond. */
-    private static final class Arrivals implements AutoCloseable {
-        private final List<Long> nanos = new ArrayList<>();
-        private final Thread watcher;
-        private volatile boolean stopped;
-
-        Arrivals(ProviderSimulator simulator) {
-            watcher = new Thread(() -> {
-                while (!stopped) {
-                    int count = simulator.modelsRequestCount();
-                    synchronized (nanos) {
-                        while (nanos.size() < count) {
-                            nanos.add(System.nanoTime());
-                        }
-                    }
-                    try {
-                        Thread.sleep(1);
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                }
-            }, "key-probe-test-arrivals");
-            watcher.setDaemon(true);
-            watcher.start();
+    /** The gaps between the probes' arrivals at the simulator, in ms. */
+    private List<Long> arrivalGapsMillis() {
+        List<Received> arrived = simulator.modelsReceived();
+        List<Long> gaps = new ArrayList<>();
+        for (int i = 1; i < arrived.size(); i++) {
+            gaps.add((arrived.get(i).arrivedNanos() - arrived.get(i - 1).arrivedNanos()) / 1_000_000);
         }
-
-        int count() {
-            synchronized (nanos) {
-                return nanos.size();
-            }
-        }
-
-        List<Long> gapsMillis() {
-            synchronized (nanos) {
-                List<Long> gaps = new ArrayList<>();
-                for (int i = 1; i < nanos.size(); i++) {
-                    gaps.add((nanos.get(i) - nanos.get(i - 1)) / 1_000_000);
-                }
-                return gaps;
-            }
-        }
-
-        @Override
-        public void close() {
-            stopped = true;
-            watcher.interrupt();
-        }
+        return gaps;
     }
 }
