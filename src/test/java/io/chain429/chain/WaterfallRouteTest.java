@@ -74,6 +74,8 @@ class WaterfallRouteTest extends CamelTestSupport {
     /** What each step answers, in order: an HTTP answer, or the exception its call fails with. */
     private final Map<String, Deque<Object>> script = new HashMap<>();
     private final Map<String, Integer> calls = new HashMap<>();
+    /** What a held request's wait does: moves the clock, and in a case that needs it, lets another request arrive. */
+    private WaterfallRouter.Pause whileHeld = clock::advance;
 
     @BeforeAll
     static void startVertx() {
@@ -93,7 +95,7 @@ class WaterfallRouteTest extends CamelTestSupport {
     @Override
     protected void bindToRegistry(Registry registry) {
         registry.bind("startWaterfall", new DelegateSyncProcessor(exchange -> { })); // each case builds its Waterfall itself
-        registry.bind("waterfallRouter", new WaterfallRouter(state, availability, breakers, clock::advance));
+        registry.bind("waterfallRouter", new WaterfallRouter(state, availability, breakers, duration -> whileHeld.pause(duration)));
         registry.bind("skipUnavailableStep", new SkipUnavailableStep(state, breakers, availability));
         registry.bind("callProvider", new DelegateSyncProcessor(this::scriptedCall));
         registry.bind("classifyOutcome", new ClassifyOutcome(state));
@@ -198,6 +200,25 @@ class WaterfallRouteTest extends CamelTestSupport {
 
         assertThat(run(policy(0, Duration.ofSeconds(3), Duration.ofSeconds(5))))
                 .containsExactly("first/a cooling_down not-sent", "second/b cooling_down not-sent", "first/a ok sent");
+        assertThat(clock.instant()).isEqualTo(START.plusSeconds(4));
+    }
+
+    @Test
+    void aChainHoldsAtMostMaxWaitingRequestsAndAnswersTheOthersAtOnce() {
+        state.coolDown(new QuotaKey("first", "a"), START.plusSeconds(4), "HTTP 429");
+        state.coolDown(new QuotaKey("second", "b"), START.plusSeconds(9), "HTTP 429");
+        answer("first/a", completion());
+        ChainPolicy holdsOne = new ChainPolicy(CommitMode.FIRST_EVENT, 0, Duration.ofSeconds(3), Duration.ofSeconds(5), 1);
+        List<String> arrivingWhileOneIsHeld = new ArrayList<>();
+        whileHeld = duration -> {
+            whileHeld = clock::advance;
+            arrivingWhileOneIsHeld.addAll(run(holdsOne));
+            clock.advance(duration);
+        };
+
+        assertThat(run(holdsOne)).containsExactly("first/a cooling_down not-sent", "second/b cooling_down not-sent", "first/a ok sent");
+        assertThat(arrivingWhileOneIsHeld).as("not held: maxWaiting 1 is taken")
+                .containsExactly("first/a cooling_down not-sent", "second/b cooling_down not-sent");
         assertThat(clock.instant()).isEqualTo(START.plusSeconds(4));
     }
 
