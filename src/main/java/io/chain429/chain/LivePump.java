@@ -54,7 +54,7 @@ final class LivePump implements SseSource.Listener {
     /**
      * @param headers       the headers that commit the stream
      * @param buffered      the chunks read before the commit point, the first content among them
-     * @param startedNanos  when the attempt started, for the total timeout
+     * @param startedNanos  when the attempt started, on the stream thread's clock: the total timeout counts from there
      */
     LivePump(SseWriter writer, SseWriter.Headers headers, Step step, SseSource source, ChunkReader reader,
              List<StreamItem.Chunk> buffered, Timeouts timeouts, long startedNanos) {
@@ -74,7 +74,7 @@ final class LivePump implements SseSource.Listener {
     public void attached() {
         guarded(() -> {
             writer.commit(headers);
-            lastEventNanos = System.nanoTime();
+            lastEventNanos = now();
             for (StreamItem.Chunk chunk : buffered) {
                 write(chunk);
             }
@@ -90,7 +90,7 @@ final class LivePump implements SseSource.Listener {
             return; // after [DONE]: the rest of the body is read only to keep its connection
         }
         guarded(() -> {
-            lastEventNanos = System.nanoTime();
+            lastEventNanos = now();
             StreamItem item = reader.read(event);
             if (item instanceof StreamItem.Done) {
                 end(null);
@@ -131,14 +131,14 @@ final class LivePump implements SseSource.Listener {
         }
         // the client reads slower than the provider writes: stop reading the provider until there is room
         source.pause();
-        pausedSince = System.nanoTime();
+        pausedSince = now();
         writer.onRoom(() -> source.thread().execute(this::roomAgain));
     }
 
     private void roomAgain() {
         if (!over && pausedSince != 0) {
             pausedSince = 0;
-            lastEventNanos = System.nanoTime(); // the provider was not asked for anything meanwhile
+            lastEventNanos = now(); // the provider was not asked for anything meanwhile
             source.resume();
         }
     }
@@ -177,7 +177,7 @@ final class LivePump implements SseSource.Listener {
             return;
         }
         guarded(() -> {
-            long now = System.nanoTime();
+            long now = now();
             if (now - totalDeadline >= 0) {
                 end(Reason.of(Reason.TOTAL_TIMEOUT, "the provider's stream exceeded the total timeout of " + Durations.format(timeouts.total())));
             } else if (pausedSince != 0 && now - pausedSince >= STALLED_CLIENT_NANOS) {
@@ -188,6 +188,11 @@ final class LivePump implements SseSource.Listener {
                 arm();
             }
         });
+    }
+
+    /** The clock the stream's timers run on, which the deadlines must share. */
+    private long now() {
+        return source.thread().nanoTime();
     }
 
     /** A failure of 429chain's own while relaying ends the stream with an error event rather than leaving it hanging. */
