@@ -45,7 +45,7 @@ import org.slf4j.LoggerFactory;
  */
 final class CamelServices extends MainListenerSupport {
 
-    private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
+    private static final Logger LOG = LoggerFactory.getLogger(CamelServices.class);
 
     private final RuntimeSettings settings;
     private final StartUpFiles files;

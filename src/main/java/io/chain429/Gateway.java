@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Assembles 429chain: validates the configuration, builds the shared provider state and the processors the YAML
  * routes refer to, and configures a Camel Main that loads those routes from the routes folder. {@link #create} lists
- * the steps; each is a class of its own. The start-up classes log as {@code Gateway}: start-up speaks with one voice.
+ * the steps; each is a class of its own.
  */
 public final class Gateway {
 

@@ -39,7 +39,7 @@ import org.slf4j.LoggerFactory;
 record ProviderServices(ProviderRegistry providers, ProviderState state, StateFile stateFile, Optional<RedisLink> redis,
                         StateBackendHealth backendHealth, StepBreakers breakers, KeyProbe keyProbe, KeyCheck keyCheck) {
 
-    private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
+    private static final Logger LOG = LoggerFactory.getLogger(ProviderServices.class);
 
     static ProviderServices create(RuntimeSettings settings, StartUpFiles files, Vertx vertx, MeterRegistry metrics) {
         GatewayConfig config = files.config();

@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
 record StartUpFiles(AdapterRegistry adapters, GatewayConfig config, DeclaredChains chains, List<ClientConfig> clients,
                     Optional<ServerCertificate> tls) {
 
-    private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
+    private static final Logger LOG = LoggerFactory.getLogger(StartUpFiles.class);
 
     /** @throws ConfigException when a file or setting is invalid */
     static StartUpFiles load(RuntimeSettings settings) {
