@@ -102,6 +102,7 @@ final class HawtioConsole {
         context.setInitParameter("org.eclipse.jetty.servlet.Default.dirAllowed", "false");
         context.setInitParameter("org.eclipse.jetty.ee10.servlet.Default.dirAllowed", "false");
         context.addFilter(ConsoleLoginRedirectFilter.class, "/*", EnumSet.of(DispatcherType.REQUEST));
+        context.addFilter(ImmutableAssetCaching.class, ImmutableAssetCaching.PATH, EnumSet.of(DispatcherType.REQUEST));
         return context;
     }
 

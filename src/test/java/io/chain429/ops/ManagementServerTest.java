@@ -16,6 +16,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -183,6 +185,19 @@ class ManagementServerTest {
                 assertThat(response.statusCode()).as(page).isEqualTo(302);
                 assertThat(response.headers().firstValue("location").orElse("")).as(page).endsWith("/hawtio/login");
             }
+        }
+
+        @Test
+        void theConsolesScriptsAreKeptByTheBrowserAndItsPagesAreNot() throws Exception {
+            String loginPage = get(client, console.uri().resolve("/hawtio/login")).body();
+            Matcher script = Pattern.compile("src=\"(/hawtio/static/js/main\\.[0-9a-f]+\\.js)\"").matcher(loginPage);
+            assertThat(script.find()).as("the login page loads Hawtio's main script: %s", loginPage).isTrue();
+
+            HttpResponse<String> asset = get(client, console.uri().resolve(script.group(1)));
+            assertThat(asset.statusCode()).isEqualTo(200);
+            assertThat(asset.headers().firstValue("cache-control")).hasValue("public, max-age=31536000, immutable");
+            assertThat(get(client, console.uri().resolve("/hawtio/login")).headers().firstValue("cache-control").orElse(""))
+                    .doesNotContain("immutable");
         }
 
         @Test
