@@ -146,6 +146,8 @@ public final class ManagementServer implements AutoCloseable {
         if (consoleContext != null && (consoleContext.getUnavailableException() != null
                 || !consoleContext.isAvailable())) {
             LOG.error("console failed to start: {}", String.valueOf(consoleContext.getUnavailableException()));
+        } else if (hawtio != null) {
+            hawtio.withdrawAllowAllAccessList();
         }
         LOG.info("management server on {} (/health, /metrics{})", uri(),
                 consoleEnabled() ? ", console at " + HawtioConsole.CONTEXT_PATH + "/ as user " + console.get().user() : "");
