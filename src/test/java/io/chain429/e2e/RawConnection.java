@@ -141,6 +141,23 @@ final class RawConnection implements AutoCloseable {
         }
     }
 
+    /**
+     * Whether the server closes the connection, whatever it sends first (a protocol switch, say): reads until the
+     * stream ends (true) or {@link #READ_GUARD} of silence (false).
+     */
+    boolean closedByServerAfterAnyAnswer() throws IOException {
+        try {
+            while (in.read() >= 0) {
+                in.skipNBytes(in.available());
+            }
+            return true;
+        } catch (SocketTimeoutException stillOpen) {
+            return false;
+        } catch (IOException reset) {
+            return true;
+        }
+    }
+
     private String readHead() throws IOException {
         ByteArrayOutputStream head = new ByteArrayOutputStream();
         int lastFour = 0;

@@ -25,6 +25,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * Clients that take too long to send a request, over raw sockets against the running service: slow headers, a slow
  * body and an idle kept-alive connection are each closed once their time is up (short here: 400 ms, 600 ms, 1 s), with
  * a 408 where a request had begun; while a request that has arrived, a long stream or a slow provider call, is never cut.
+ * The same holds for HTTP/2 in clear text (h2c), where a late body resets its stream.
  */
 @ExtendWith(GatewayExtension.class)
 class SlowClientTest {
@@ -198,6 +199,77 @@ class SlowClientTest {
 
         assertThat(answer.version()).isEqualTo(HttpClient.Version.HTTP_2);
         assertThat(answer.statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void anH2cConnectionThatOpensNoRequestIsClosedAfterTheHeaderTimeout() throws Exception {
+        long start = System.nanoTime();
+        try (RawHttp2Connection client = RawHttp2Connection.to(gateway)) {
+            assertThat(client.closedByServer()).isTrue();
+            assertThat(elapsedSince(start)).isGreaterThanOrEqualTo(HEADERS);
+        }
+    }
+
+    @Test
+    void anH2cRequestWhoseBodyNeverComesIsResetAfterTheBodyTimeoutAndNotSentOn() throws Exception {
+        int before = provider.requestCount();
+        try (RawHttp2Connection client = RawHttp2Connection.to(gateway)) {
+            long start = System.nanoTime();
+            client.request(1, false, ":method", "POST", ":scheme", "http", ":authority", "127.0.0.1",
+                    ":path", "/v1/chat/completions", "content-type", "application/json", "content-length", String.valueOf(CHAT.length()));
+            client.data(1, false, CHAT.substring(0, 10));
+
+            RawHttp2Connection.Frame reset = client.readUntil(frame -> frame.type() == RawHttp2Connection.RST_STREAM && frame.stream() == 1);
+
+            assertThat(reset.errorCode()).isEqualTo(RawHttp2Connection.CANCEL);
+            assertThat(elapsedSince(start)).isGreaterThanOrEqualTo(BODY);
+        }
+        assertThat(provider.requestCount()).isEqualTo(before);
+    }
+
+    @Test
+    void anH2cUpgradeWhoseBodyIsSentAByteAtATimeIsClosedAfterTheBodyTimeout() throws Exception {
+        String head = "POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade, HTTP2-Settings\r\n"
+                + "Upgrade: h2c\r\nHTTP2-Settings: AAMAAABk\r\nContent-Type: application/json\r\nContent-Length: "
+                + CHAT.length() + "\r\n\r\n";
+        int before = provider.requestCount();
+        try (RawConnection client = RawConnection.to(gateway)) {
+            long start = System.nanoTime();
+            client.send(head);
+            client.trickle(CHAT, BYTE_BY_BYTE);
+
+            assertThat(client.closedByServerAfterAnyAnswer()).isTrue();
+            assertThat(elapsedSince(start)).isGreaterThanOrEqualTo(BODY);
+            assertThat(client.trickled()).as("the body was never complete").isLessThan(CHAT.length());
+        }
+        assertThat(provider.requestCount()).isEqualTo(before);
+    }
+
+    @Test
+    void anH2cConnectionIdlePastTheKeepAliveTimeoutIsClosed() throws Exception {
+        try (RawHttp2Connection client = RawHttp2Connection.to(gateway)) {
+            long idleFrom = System.nanoTime(); // idle from the answer, which comes after this
+            client.request(1, true, ":method", "GET", ":scheme", "http", ":authority", "127.0.0.1", ":path", "/v1/models");
+            client.readUntil(frame -> frame.stream() == 1 && frame.has(RawHttp2Connection.END_STREAM));
+
+            assertThat(client.closedByServer()).isTrue();
+            assertThat(elapsedSince(idleFrom)).isGreaterThanOrEqualTo(KEEP_ALIVE);
+        }
+    }
+
+    @Test
+    void anH2cRequestWhoseProviderCallOutlastsEveryTimeoutIsAnswered() throws Exception {
+        provider.then(Reply.json(200, provider.completion("m")).after(KEEP_ALIVE.plusMillis(500)));
+        try (RawHttp2Connection client = RawHttp2Connection.to(gateway)) {
+            client.request(1, false, ":method", "POST", ":scheme", "http", ":authority", "127.0.0.1",
+                    ":path", "/v1/chat/completions", "content-type", "application/json", "content-length", String.valueOf(CHAT.length()));
+            client.data(1, true, CHAT);
+
+            RawHttp2Connection.Frame head = client.readUntil(frame -> frame.type() == RawHttp2Connection.HEADERS && frame.stream() == 1);
+            assertThat(client.headers(head).status()).hasToString("200");
+            RawHttp2Connection.Frame body = client.readUntil(frame -> frame.type() == RawHttp2Connection.DATA && frame.stream() == 1);
+            assertThat(new String(body.payload(), java.nio.charset.StandardCharsets.UTF_8)).contains("hello from p");
+        }
     }
 
     private static void assertTimedOut(Answer answer, String what) throws Exception {

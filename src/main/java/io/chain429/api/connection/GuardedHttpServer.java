@@ -29,8 +29,8 @@ import java.util.function.BiConsumer;
  * moment is Vert.x's connection handler over TLS; on plain HTTP Vert.x first reads a few bytes to choose between HTTP/1.1
  * and h2c, and calls its connection handler only after a first request, so there {@link ProtocolChoiceHook} is used.
  *
- * <p>HTTP/2 connections (h2c, by prior knowledge or upgrade) are not watched: once a connection turns HTTP/2 its
- * deadline stops.
+ * <p>Once a connection turns HTTP/2 (h2c, by prior knowledge or upgrade) its HTTP/1.1 deadline stops and
+ * {@link Http2Deadline} watches its streams instead.
  */
 public final class GuardedHttpServer extends HttpServerImpl {
 
@@ -57,6 +57,7 @@ public final class GuardedHttpServer extends HttpServerImpl {
             ProtocolChoiceHook.install(channel.pipeline(), http2 -> {
                 if (http2) {
                     deadline.stop();
+                    Http2Deadline.watch(channel, timeouts);
                 } else {
                     guard(channel.pipeline(), deadline);
                 }
@@ -74,7 +75,9 @@ public final class GuardedHttpServer extends HttpServerImpl {
         if (connection instanceof Http1xServerConnection) {
             guard(pipeline, deadline);
         } else {
-            deadline.stop();
+            // upgraded to h2c: the HTTP/1.1 deadline goes on timing the upgrade request's body, if one is coming,
+            // and stops with the HTTP/1.1 handlers once it has come
+            Http2Deadline.watch(pipeline.channel(), timeouts);
         }
     }
 
@@ -83,6 +86,6 @@ public final class GuardedHttpServer extends HttpServerImpl {
             return; // already, when the protocol was chosen
         }
         pipeline.replace("httpDecoder", "httpDecoder", new StrictRequestFraming(options, deadline));
-        pipeline.addAfter("httpEncoder", PROGRESS, new RequestProgress(deadline));
+        pipeline.addAfter(RequestProgress.HTTP_ENCODER, PROGRESS, new RequestProgress(deadline));
     }
 }

@@ -37,6 +37,8 @@ import org.slf4j.LoggerFactory;
 final class RequestProgress extends ChannelDuplexHandler {
 
     private static final Logger LOG = LoggerFactory.getLogger(RequestProgress.class);
+    /** Vert.x's name for the HTTP/1.1 encoder in a connection's pipeline */
+    static final String HTTP_ENCODER = "httpEncoder";
 
     private final ConnectionDeadline deadline;
     private ChannelHandlerContext ctx;
@@ -135,8 +137,16 @@ final class RequestProgress extends ChannelDuplexHandler {
         ctx.close(promise);
     }
 
-    /** Writes this answer in place of any from Vert.x, then closes the connection. */
+    /**
+     * Writes this answer in place of any from Vert.x, then closes the connection; only closes it once an h2c upgrade
+     * took the HTTP/1.1 encoder away (the upgrade request's body is still arriving).
+     */
     void answerAndClose(int status, OpenAiError error) {
+        if (ctx.pipeline().get(HTTP_ENCODER) == null) {
+            closing = true;
+            ctx.close();
+            return;
+        }
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(status),
                 Unpooled.wrappedBuffer(Json.bytes(error.toJson())));
         response.headers()

@@ -1,0 +1,175 @@
+package io.chain429.api.connection;
+
+import io.chain429.config.Durations;
+import io.chain429.config.RuntimeSettings.ClientTimeouts;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http2.Http2Connection;
+import io.netty.handler.codec.http2.Http2ConnectionAdapter;
+import io.netty.handler.codec.http2.Http2ConnectionHandler;
+import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2Exception;
+import io.netty.handler.codec.http2.Http2Stream;
+import io.netty.util.AttributeKey;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * How long an HTTP/2 connection (h2c) may take to send its requests, the counterpart of {@link ConnectionDeadline}:
+ * while no request of the client is open, the connection closes after {@code CHAIN429_HEADER_TIMEOUT} if it never
+ * opened one, else after {@code CHAIN429_KEEP_ALIVE_TIMEOUT}; a request whose body has not all arrived within
+ * {@code CHAIN429_BODY_TIMEOUT} of its headers is reset ({@code RST_STREAM CANCEL}: HTTP/2 ends one request without
+ * closing the others). A request that has arrived is never timed, however long its answer takes.
+ *
+ * <p>It follows the client's streams through Netty's {@link Http2Connection}: a stream exists once its headers are
+ * complete, so a client trickling a header block has no open request, and its connection closes when its time is up.
+ * Used on the connection's event loop only; one timer per connection, ticking every shortest timeout.
+ */
+final class Http2Deadline extends Http2ConnectionAdapter {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Http2Deadline.class);
+    private static final AttributeKey<Http2Deadline> KEY = AttributeKey.valueOf("chain429.http2Deadline");
+
+    private final Channel channel;
+    private final ChannelHandlerContext http2;
+    private final ClientTimeouts timeouts;
+    private final long tickNanos;
+    /** the client's streams whose request is still arriving, oldest first, with when their body is due */
+    private final Map<Integer, Long> bodiesDue = new LinkedHashMap<>();
+    private int open;
+    private boolean opened;
+    private long idleSince;
+    private ScheduledFuture<?> timer;
+
+    private Http2Deadline(Channel channel, ChannelHandlerContext http2, ClientTimeouts timeouts) {
+        this.channel = channel;
+        this.http2 = http2;
+        this.timeouts = timeouts;
+        this.tickNanos = Math.min(timeouts.headers().toNanos(), Math.min(timeouts.body().toNanos(), timeouts.keepAlive().toNanos()));
+        this.idleSince = System.nanoTime();
+    }
+
+    /**
+     * Starts watching a connection whose pipeline holds Vert.x's HTTP/2 handler (h2c by prior knowledge, or after an
+     * upgrade), once: later calls for the same connection do nothing.
+     */
+    static void watch(Channel channel, ClientTimeouts timeouts) {
+        ChannelHandlerContext http2 = channel.pipeline().context(Http2ConnectionHandler.class);
+        if (http2 == null || channel.attr(KEY).get() != null) {
+            return;
+        }
+        Http2Deadline deadline = new Http2Deadline(channel, http2, timeouts);
+        channel.attr(KEY).set(deadline);
+        Http2Connection connection = ((Http2ConnectionHandler) http2.handler()).connection();
+        // a request already open (the upgraded one) counts as if it had just arrived
+        try {
+            connection.forEachActiveStream(stream -> {
+                deadline.onStreamActive(stream);
+                return true;
+            });
+        } catch (Http2Exception visitorThrowsNone) {
+            throw new IllegalStateException(visitorThrowsNone);
+        }
+        connection.addListener(deadline);
+        channel.closeFuture().addListener(closed -> deadline.stop());
+        deadline.schedule();
+    }
+
+    @Override
+    public void onStreamActive(Http2Stream stream) {
+        if (!fromClient(stream)) {
+            return;
+        }
+        open++;
+        opened = true;
+        if (stream.state() == Http2Stream.State.OPEN) {
+            bodiesDue.put(stream.id(), System.nanoTime() + timeouts.body().toNanos());
+        }
+    }
+
+    @Override
+    public void onStreamHalfClosed(Http2Stream stream) {
+        if (stream.state() == Http2Stream.State.HALF_CLOSED_REMOTE) {
+            bodiesDue.remove(stream.id()); // the request has arrived whole
+        }
+    }
+
+    @Override
+    public void onStreamClosed(Http2Stream stream) {
+        if (!fromClient(stream) || open == 0) {
+            return;
+        }
+        bodiesDue.remove(stream.id());
+        if (--open == 0) {
+            idleSince = System.nanoTime();
+        }
+    }
+
+    private void schedule() {
+        timer = channel.eventLoop().schedule(this::check, tickNanos, TimeUnit.NANOSECONDS);
+    }
+
+    private void stop() {
+        if (timer != null) {
+            timer.cancel(false);
+            timer = null;
+        }
+    }
+
+    private void check() {
+        timer = null;
+        if (!channel.isActive()) {
+            return;
+        }
+        long now = System.nanoTime();
+        if (open == 0) {
+            Duration idleFor = opened ? timeouts.keepAlive() : timeouts.headers();
+            if (now - idleSince >= idleFor.toNanos()) {
+                LOG.debug("closed the HTTP/2 connection from {}: {}", Peer.of(channel), opened
+                        ? "it sent no further request within " + setting(timeouts.keepAlive(), "CHAIN429_KEEP_ALIVE_TIMEOUT")
+                        : "it sent no request within " + setting(timeouts.headers(), "CHAIN429_HEADER_TIMEOUT"));
+                channel.close(); // Netty's HTTP/2 handler says GOAWAY first
+                return;
+            }
+        }
+        resetLateBodies(now);
+        schedule();
+    }
+
+    private void resetLateBodies(long now) {
+        List<Integer> late = new ArrayList<>();
+        for (Map.Entry<Integer, Long> stream : bodiesDue.entrySet()) {
+            if (stream.getValue() > now) {
+                break; // the rest came later
+            }
+            late.add(stream.getKey());
+        }
+        if (late.isEmpty()) {
+            return;
+        }
+        Http2ConnectionHandler handler = (Http2ConnectionHandler) http2.handler();
+        for (int stream : late) {
+            bodiesDue.remove(stream);
+            LOG.debug("reset HTTP/2 stream {} from {}: its request's body did not arrive within {} of its headers",
+                    stream, Peer.of(channel), setting(timeouts.body(), "CHAIN429_BODY_TIMEOUT"));
+            handler.resetStream(http2, stream, Http2Error.CANCEL.code(), http2.newPromise());
+        }
+        http2.flush();
+    }
+
+    /** Streams the client opened have odd ids (RFC 9113 §5.1.1). */
+    private static boolean fromClient(Http2Stream stream) {
+        return (stream.id() & 1) == 1;
+    }
+
+    private static String setting(Duration timeout, String name) {
+        return Durations.format(timeout) + " (" + name + ")";
+    }
+}
