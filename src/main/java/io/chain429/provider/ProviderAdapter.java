@@ -71,14 +71,19 @@ public interface ProviderAdapter {
     }
 
     /**
-     * Whether the provider accepts its configured key again, asked after it rejected it (401/403) and was disabled.
-     * Cheap and free of charge: the default is a {@code GET {baseUrl}/models} with the key as a bearer token, which
-     * works when it answers 200. Adapters whose provider has no such endpoint, or answers locally, override this.
+     * Whether the provider accepts its configured key: checked at start-up and every {@code keyCheckEvery}, and asked
+     * again after it was rejected and its provider disabled. Cheap and free of charge: the default is a
+     * {@code GET {baseUrl}/models} with the key as a bearer token, which works when it answers 200 and is rejected when
+     * its answer classifies as a request's would ({@link #classify}: a 401/403, or this provider's own way of saying so,
+     * such as Gemini's 400 {@code API_KEY_INVALID}). Adapters whose provider has no such endpoint, or answers locally,
+     * override this.
      *
      * @throws IOException when the provider could not be reached or did not answer in time (the probe failed)
      */
     default ProbeResult probe(ProviderClient client, ProviderConfig provider) throws IOException, InterruptedException {
-        return ProbeResult.answered(client.get(modelsUri(provider.baseUrl()), provider.apiKey()));
+        UpstreamResponse answer = client.get(modelsUri(provider.baseUrl()), provider.apiKey());
+        boolean rejected = answer.status() >= 300 && classify(answer, "", Instant.now()) instanceof Outcome.AuthFailed;
+        return ProbeResult.answered(answer.status(), rejected);
     }
 
     /** {@code {baseUrl}/models}, whether or not the base URL ends with a slash. */
@@ -90,28 +95,22 @@ public interface ProviderAdapter {
     /**
      * What a key probe found.
      *
-     * @param keyWorks whether the provider accepted the key
-     * @param detail   what it answered, for logs (e.g. {@code HTTP 401}); never the key
-     * @param status   the provider's HTTP status; 0 when nothing was asked over HTTP (the demo)
+     * @param keyWorks    whether the provider accepted the key
+     * @param keyRejected whether the provider refused the key itself, as a request's answer would disable it; neither
+     *                    this nor {@code keyWorks} (a 404, a 429, a 5xx) says nothing sure about the key
+     * @param detail      what it answered, for logs (e.g. {@code HTTP 401}); never the key
+     * @param status      the provider's HTTP status; 0 when nothing was asked over HTTP (the demo)
      */
-    record ProbeResult(boolean keyWorks, String detail, int status) {
+    record ProbeResult(boolean keyWorks, boolean keyRejected, String detail, int status) {
 
         /** An answer given without asking the provider over HTTP. */
         public ProbeResult(boolean keyWorks, String detail) {
-            this(keyWorks, detail, 0);
+            this(keyWorks, false, detail, 0);
         }
 
-        /** What an HTTP status says of the key: 200 accepts it. */
-        public static ProbeResult answered(int status) {
-            return new ProbeResult(status == 200, "HTTP " + status, status);
-        }
-
-        /**
-         * Whether the provider refused the key itself (401, 403), as a request's answer would disable it. Anything else
-         * that is not a 200 (a 404, a 429, a 5xx) says nothing sure about the key.
-         */
-        public boolean keyRejected() {
-            return status == 401 || status == 403;
+        /** A provider's answer: 200 accepts the key. */
+        public static ProbeResult answered(int status, boolean keyRejected) {
+            return new ProbeResult(status == 200, keyRejected, "HTTP " + status, status);
         }
     }
 }

@@ -126,18 +126,22 @@ public final class ProviderClient {
     }
 
     /**
-     * Sends a GET (e.g. a key probe's {@code /models}) and returns the status code only. The body is never read: the
-     * call returns as soon as the response headers are in, within the connect and first-byte timeouts.
+     * Sends a GET (e.g. a key check's {@code /models}), within the connect, first-byte and total timeouts. A 200's
+     * body is not read (a provider may list hundreds of models) and comes back empty; any other status comes back with
+     * its body, which may say why (Gemini names a bad key there).
      */
-    public int get(URI uri, Optional<Secret> apiKey) throws IOException, InterruptedException {
+    public UpstreamResponse get(URI uri, Optional<Secret> apiKey) throws IOException, InterruptedException {
         RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(uri.toString())
                 .putHeader("Accept", "application/json");
         apiKey.ifPresent(key -> options.putHeader("Authorization", "Bearer " + key.reveal()));
-        Exchange<Integer> exchange = new Exchange<>(options, null, 0, response -> {
+        Exchange<UpstreamResponse> exchange = new Exchange<>(options, null, timeouts.total().toMillis(), response -> {
+            if (response.statusCode() != 200) {
+                return response.body().map(body -> new UpstreamResponse(response.statusCode(), headers(response), body.getBytes()));
+            }
             // resetting gives up the rest of the body, and with it the connection; the body then fails, and nobody reads it
             response.exceptionHandler(unread -> { });
             response.request().reset();
-            return Future.succeededFuture(response.statusCode());
+            return Future.succeededFuture(new UpstreamResponse(200, headers(response), new byte[0]));
         });
         try {
             return exchange.result.get();

@@ -88,6 +88,41 @@ class KeyChecksTest {
     }
 
     @Test
+    void aGeminiKeyRejectedWithGooglesOwn400IsFoundAtStartUp() throws Exception {
+        // Google AI Studio's answer to a key it does not know: a 400, not a 401 (as in GeminiQuotaTest)
+        rejecting.modelsAlways(Reply.json(400, """
+                [{"error":{"code":400,"message":"API key not valid. Please pass a valid API key.","status":"INVALID_ARGUMENT",
+                  "details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"API_KEY_INVALID",
+                              "domain":"googleapis.com","metadata":{"service":"generativelanguage.googleapis.com"}}]}}]"""));
+        next.modelsAlways(Reply.json(400, "{\"error\":{\"message\":\"unsupported parameter\",\"type\":\"invalid_request_error\"}}"));
+        gateway = RunningGateway.start("""
+                version: 1
+                providers:
+                  - id: rejecting
+                    type: gemini
+                    baseUrl: %s
+                    apiKey: ${env:REJECTED_KEY}
+                  - id: next
+                    type: openai-compatible
+                    baseUrl: %s
+                    apiKey: ${env:OTHER_KEY}
+                """.formatted(rejecting.baseUrl(), next.baseUrl()),
+                chains("duo", "rejecting/gemini-2.5-flash, next/model-b"),
+                Map.of("REJECTED_KEY", REJECTED_KEY, "OTHER_KEY", OTHER_KEY));
+
+        eventually().until(() -> status("rejecting").path("status").asText().equals("disabled"));
+
+        assertThat(status("rejecting").path("disabledReason").asText())
+                .isEqualTo("the provider answered HTTP 400 to its API key (checked with GET /models)");
+        assertThat(status("rejecting").path("lastFailure").path("reason").asText()).isEqualTo("key_rejected");
+        eventually().until(() -> logs.rawEvents().stream().anyMatch(event -> event.contains("key check of provider next")));
+        assertThat(status("next").path("status").asText()).as("a 400 that does not name the key says nothing of it")
+                .isEqualTo("enabled");
+        assertThat(gateway.chat("duo").headers().firstValue("X-429chain-Provider")).hasValue("next/model-b");
+        assertThat(rejecting.requestCount()).as("no chat request reached the rejected key").isZero();
+    }
+
+    @Test
     void aKeyRejectedLaterIsFoundByThePeriodicCheck() throws Exception {
         gateway = boot("  keyCheckEvery: 200ms\n", null);
         eventually().until(() -> rejecting.modelsRequestCount() >= 1);
