@@ -1,5 +1,6 @@
 package io.chain429;
 
+import io.chain429.api.ApiHttpServer;
 import io.chain429.api.OpenStreams;
 import io.chain429.api.ShutdownGate;
 import io.chain429.chain.ChainRouteIds;
@@ -115,8 +116,10 @@ final class CamelServices extends MainListenerSupport {
 
     @Override
     public void afterStart(BaseMainSupport support) {
+        // the port in use: the system's pick when CHAIN429_PORT is 0
+        ApiHttpServer api = support.getCamelContext().hasService(ApiHttpServer.class);
         LOG.info("429chain serving {} chain(s) on {}://{}:{}/v1", files.chains().all().size(), files.tls().isPresent() ? "https" : "http",
-                settings.host(), settings.port());
+                settings.host(), api != null ? api.getPort() : settings.port());
     }
 
     /** Its MBean, and Redis's link or the state file (which writes the latest state when Camel stops). */

@@ -144,6 +144,22 @@ public final class ChainFiles {
         return chainRoute(item).isPresent();
     }
 
+    /**
+     * The {@code defaultValue} nodes of the chain template's policy parameters, if this item is the chain template:
+     * 429chain reads them (a chain's policy), so they apply at a live reload, unlike the rest of the template.
+     */
+    public static List<Node> policyDefaults(Node item) {
+        return chainTemplate(item).flatMap(body -> YamlNodes.value(body, "parameters"))
+                .filter(parameters -> parameters instanceof SequenceNode)
+                .map(parameters -> ((SequenceNode) parameters).getValue().stream()
+                        .filter(parameter -> YamlNodes.value(parameter, "name")
+                                .filter(name -> name instanceof ScalarNode scalar && POLICY.contains(scalar.getValue()))
+                                .isPresent())
+                        .flatMap(parameter -> YamlNodes.value(parameter, "defaultValue").stream())
+                        .toList())
+                .orElse(List.of());
+    }
+
     /** The body of an item {@code - templatedRoute: {routeTemplateRef: chain, ...}}; empty for any other item. */
     private static Optional<Node> chainRoute(Node item) {
         return YamlNodes.value(item, "templatedRoute").filter(route -> YamlNodes.value(route, "routeTemplateRef")

@@ -10,6 +10,7 @@ import io.chain429.config.YamlNodes;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -69,11 +70,30 @@ public final class ReloadValidator {
         return texts;
     }
 
+    /** The item's lines, with the chain template's policy defaults left out: those apply live (ReloadApplier). */
     private static String text(List<String> lines, Node item) {
+        List<String> own = new ArrayList<>(lines);
+        ChainFiles.policyDefaults(item).forEach(value -> leaveOut(own, value));
         int from = item.getStartMark().map(Mark::getLine).orElse(0);
         // an item ends where the next one starts: at column 0 of a line that is not its own
-        int to = item.getEndMark().map(end -> end.getColumn() == 0 ? end.getLine() : end.getLine() + 1).orElse(lines.size());
-        return String.join("\n", lines.subList(Math.min(from, lines.size()), Math.min(Math.max(from, to), lines.size())));
+        int to = item.getEndMark().map(end -> end.getColumn() == 0 ? end.getLine() : end.getLine() + 1).orElse(own.size());
+        return String.join("\n", own.subList(Math.min(from, own.size()), Math.min(Math.max(from, to), own.size())));
+    }
+
+    /** Replaces a value's text (from its start mark to its end mark, over one line or several) with nothing. */
+    private static void leaveOut(List<String> lines, Node value) {
+        Mark start = value.getStartMark().orElse(null);
+        Mark end = value.getEndMark().orElse(null);
+        if (start == null || end == null || end.getLine() >= lines.size()) {
+            return;
+        }
+        String first = lines.get(start.getLine());
+        String last = lines.get(end.getLine());
+        lines.set(start.getLine(), first.substring(0, Math.min(start.getColumn(), first.length()))
+                + last.substring(Math.min(end.getColumn(), last.length())));
+        for (int line = start.getLine() + 1; line <= end.getLine(); line++) {
+            lines.set(line, "");
+        }
     }
 
     private static List<String> lines(Path file) {

@@ -249,6 +249,24 @@ class LiveReloadTest {
         assertThat(gateway.camelContext().getRoute("not-a-chain")).isNull();
     }
 
+    @Test
+    void aChainTemplateDefaultChangesLiveWithoutSayingItNeedsARestart() throws Exception {
+        Path template = chainsFile.resolveSibling("chain-template.camel.yaml");
+        String text = Files.readString(template);
+        assertThat(text).contains("defaultValue: \"0\"\n");
+        first.then(Reply.json(500, "{\"error\":{\"message\":\"boom\"}}"));
+        assertThat(gateway.chat("live").statusCode()).as("retries: 0 by default, and its only step failed").isNotEqualTo(200);
+
+        write(template, text.replace("defaultValue: \"0\"\n", "defaultValue: \"1\"\n"));
+
+        awaitLog("the chain template's defaults now");
+        first.then(Reply.json(500, "{\"error\":{\"message\":\"boom\"}}"));
+        HttpResponse<String> retried = gateway.chat("live"); // the chain leaves retries out: it takes the new default
+        assertThat(retried.statusCode()).isEqualTo(200);
+        assertThat(retried.headers().firstValue("X-429chain-Attempts")).hasValue("2");
+        assertThat(log.toString()).doesNotContain("routes other than chains");
+    }
+
     // ------------------------------------------------------------------------------------------------------ helpers
 
     private String providers(String firstUrl, String more) {

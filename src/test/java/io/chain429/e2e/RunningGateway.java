@@ -3,11 +3,11 @@ package io.chain429.e2e;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.chain429.Gateway;
+import io.chain429.api.ApiHttpServer;
 import io.chain429.config.RuntimeSettings;
 import io.chain429.ops.ManagementServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -78,21 +78,22 @@ public final class RunningGateway implements AutoCloseable {
     /** @param temporary the folders made for this gateway, deleted when it closes; the data folder joins them when made here */
     private static RunningGateway start(Path configDir, Path routesDir, Map<String, String> environment, SSLContext clientTls,
                                         List<Path> temporary) throws Exception {
-        int port = freePort();
         Map<String, String> env = new HashMap<>(environment);
         env.put("CHAIN429_CONFIG_DIR", configDir.toString());
         env.put("CHAIN429_ROUTES_DIR", routesDir.toString());
-        env.put("CHAIN429_PORT", String.valueOf(port));
         if (!env.containsKey("CHAIN429_DATA_DIR")) {
             Path data = Files.createTempDirectory("429chain-data");
             temporary.add(data);
             env.put("CHAIN429_DATA_DIR", data.toString());
         }
         env.putIfAbsent("CHAIN429_MANAGEMENT_PORT", "0"); // any free port, read back from the running server
+        // port 0: the system picks a free port as the API port opens, read back from the running server (a port
+        // chosen free beforehand may be taken meanwhile, by another test's outgoing connection say)
+        env.put("CHAIN429_PORT", "0");
         try {
             Main main = Gateway.create(RuntimeSettings.resolve(env)).main();
             main.start();
-            return new RunningGateway(main, port, clientTls, temporary);
+            return new RunningGateway(main, main.getCamelContext().hasService(ApiHttpServer.class).getPort(), clientTls, temporary);
         } catch (Exception | Error e) {
             delete(temporary); // a gateway that does not start (what some tests check) leaves no folders behind
             throw e;
@@ -311,11 +312,6 @@ public final class RunningGateway implements AutoCloseable {
         }
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
 
     @Override
     public void close() {

@@ -18,6 +18,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -121,10 +123,15 @@ class StartUpTest {
      */
     @Test
     void aStartListsEachChainWithItsStepsWarnsOnlyOfTheConsoleAndWritesNothingOnStderr() throws Exception {
-        Launched gateway = launch(Map.of("CHAIN429_PORT", String.valueOf(freePort())));
+        Launched gateway = launch(Map.of("CHAIN429_PORT", "0")); // the system picks the port; the log names it
         gateway.awaitExitOrServing();
 
         assertThat(gateway.process().isAlive()).as("running; its output:%n%s", gateway.stdout()).isTrue();
+        Matcher serving = Pattern.compile("429chain serving 1 chain\\(s\\) on (http://127\\.0\\.0\\.1:\\d+/v1)").matcher(gateway.stdout());
+        assertThat(serving.find()).as("the serving line; the log:%n%s", gateway.stdout()).isTrue();
+        HttpResponse<String> models = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(serving.group(1) + "/models")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(models.statusCode()).as("the port it names answers").isEqualTo(200);
         assertThat(gateway.stdout()).containsPattern("INFO .* chain default: demo/echo — \\S*chains\\.camel\\.yaml:1\\R");
         assertThat(gateway.stdout().lines().filter(line -> line.contains(" WARN ") || line.contains(" ERROR ")))
                 .as("warnings in the log").singleElement().asString().contains("console off");
