@@ -95,20 +95,7 @@ class KeyChecksTest {
                   "details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"API_KEY_INVALID",
                               "domain":"googleapis.com","metadata":{"service":"generativelanguage.googleapis.com"}}]}}]"""));
         next.modelsAlways(Reply.json(400, "{\"error\":{\"message\":\"unsupported parameter\",\"type\":\"invalid_request_error\"}}"));
-        gateway = RunningGateway.start("""
-                version: 1
-                providers:
-                  - id: rejecting
-                    type: gemini
-                    baseUrl: %s
-                    apiKey: ${env:REJECTED_KEY}
-                  - id: next
-                    type: openai-compatible
-                    baseUrl: %s
-                    apiKey: ${env:OTHER_KEY}
-                """.formatted(rejecting.baseUrl(), next.baseUrl()),
-                chains("duo", "rejecting/gemini-2.5-flash, next/model-b"),
-                Map.of("REJECTED_KEY", REJECTED_KEY, "OTHER_KEY", OTHER_KEY));
+        gateway = boot("", null, "gemini");
 
         eventually().until(() -> status("rejecting").path("status").asText().equals("disabled"));
 
@@ -156,6 +143,11 @@ class KeyChecksTest {
      * {@code unreachable} there, listed first.
      */
     private RunningGateway boot(String settings, String unreachableUrl) throws Exception {
+        return boot(settings, unreachableUrl, "openai-compatible");
+    }
+
+    /** As {@link #boot(String, String)}, {@code rejecting} of this provider type. */
+    private RunningGateway boot(String settings, String unreachableUrl, String rejectingType) throws Exception {
         String unreachable = unreachableUrl == null ? "" : """
                   - id: unreachable
                     type: openai-compatible
@@ -168,14 +160,14 @@ class KeyChecksTest {
                   keyProbeAfter: 1h
                 %sproviders:
                 %s  - id: rejecting
-                    type: openai-compatible
+                    type: %s
                     baseUrl: %s
                     apiKey: ${env:REJECTED_KEY}
                   - id: next
                     type: openai-compatible
                     baseUrl: %s
                     apiKey: ${env:OTHER_KEY}
-                """.formatted(settings, unreachable, rejecting.baseUrl(), next.baseUrl()),
+                """.formatted(settings, unreachable, rejectingType, rejecting.baseUrl(), next.baseUrl()),
                 chains("duo", "rejecting/model-a, next/model-b"),
                 Map.of("REJECTED_KEY", REJECTED_KEY, "OTHER_KEY", OTHER_KEY));
     }
