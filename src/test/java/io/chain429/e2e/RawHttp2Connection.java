@@ -65,9 +65,21 @@ final class RawHttp2Connection implements AutoCloseable {
 
     /** Connects and sends the client's connection preface: the magic string and an empty SETTINGS frame. */
     static RawHttp2Connection to(RunningGateway gateway) throws IOException {
+        return connect(gateway, new byte[0]);
+    }
+
+    /**
+     * Connects with every stream's flow-control window shut (SETTINGS_INITIAL_WINDOW_SIZE 0), and never opens one: the
+     * server may send the head of an answer but none of its body.
+     */
+    static RawHttp2Connection takingNothing(RunningGateway gateway) throws IOException {
+        return connect(gateway, new byte[] {0x00, 0x04, 0x00, 0x00, 0x00, 0x00});
+    }
+
+    private static RawHttp2Connection connect(RunningGateway gateway, byte[] settings) throws IOException {
         RawHttp2Connection connection = new RawHttp2Connection(new Socket("127.0.0.1", gateway.uri("/").getPort()));
         connection.out.write(PREFACE);
-        connection.frame(SETTINGS, 0, 0, new byte[0]);
+        connection.frame(SETTINGS, 0, 0, settings);
         return connection;
     }
 

@@ -258,6 +258,23 @@ class SlowClientTest {
     }
 
     @Test
+    void anH2cAnswerTheClientTakesNothingOfIsResetAfterTheKeepAliveTimeoutAndItsConnectionThenClosed() throws Exception {
+        try (RawHttp2Connection client = RawHttp2Connection.takingNothing(gateway)) {
+            long start = System.nanoTime();
+            client.request(1, true, ":method", "GET", ":scheme", "http", ":authority", "127.0.0.1", ":path", "/v1/models");
+
+            // its body never came: the reset ends the stream before any DATA with END_STREAM
+            RawHttp2Connection.Frame reset = client.readUntil(frame -> frame.stream() == 1
+                    && (frame.type() == RawHttp2Connection.RST_STREAM || frame.has(RawHttp2Connection.END_STREAM)));
+
+            assertThat(reset.type()).isEqualTo(RawHttp2Connection.RST_STREAM);
+            assertThat(reset.errorCode()).isEqualTo(RawHttp2Connection.CANCEL);
+            assertThat(elapsedSince(start)).isGreaterThanOrEqualTo(KEEP_ALIVE);
+            assertThat(client.closedByServer()).as("no request open any more").isTrue();
+        }
+    }
+
+    @Test
     void anH2cRequestWhoseProviderCallOutlastsEveryTimeoutIsAnswered() throws Exception {
         provider.then(Reply.json(200, provider.completion("m")).after(KEEP_ALIVE.plusMillis(500)));
         try (RawHttp2Connection client = RawHttp2Connection.to(gateway)) {
