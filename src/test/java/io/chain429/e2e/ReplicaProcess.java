@@ -2,8 +2,6 @@ package io.chain429.e2e;
 
 import static org.awaitility.Awaitility.await;
 
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -13,6 +11,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.awaitility.core.ConditionTimeoutException;
 
 /**
@@ -22,14 +22,15 @@ import org.awaitility.core.ConditionTimeoutException;
 final class ReplicaProcess implements AutoCloseable {
 
     private static final List<String> PROJECT_ROUTES = List.of("api.camel.yaml", "waterfall.camel.yaml", "chain-template.camel.yaml");
+    private static final Pattern SERVING = Pattern.compile("429chain serving \\d+ chain\\(s\\) on http://127\\.0\\.0\\.1:(\\d+)/v1");
 
     private final Process process;
-    private final int port;
     private final Path log;
+    /** The API port, read from the log once the replica serves. */
+    private volatile int port;
 
-    private ReplicaProcess(Process process, int port, Path log) {
+    private ReplicaProcess(Process process, Path log) {
         this.process = process;
-        this.port = port;
         this.log = log;
     }
 
@@ -48,7 +49,6 @@ final class ReplicaProcess implements AutoCloseable {
             Files.copy(Path.of("routes", file), routes.resolve(file));
         }
         Files.writeString(routes.resolve("chains.camel.yaml"), chainsYaml);
-        int port = freePort();
         Path log = dir.resolve("replica.log");
         List<String> command = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m"));
         command.addAll(ChildJvm.quietUnsafeOptions());
@@ -59,9 +59,10 @@ final class ReplicaProcess implements AutoCloseable {
         builder.environment().put("CHAIN429_CONFIG_DIR", config.toString());
         builder.environment().put("CHAIN429_ROUTES_DIR", routes.toString());
         builder.environment().put("CHAIN429_DATA_DIR", Files.createDirectories(dir.resolve("data")).toString());
-        builder.environment().put("CHAIN429_PORT", String.valueOf(port));
+        // any free port, named in the log once open: a port chosen free beforehand may be taken before the replica binds it
+        builder.environment().put("CHAIN429_PORT", "0");
         builder.environment().put("CHAIN429_MANAGEMENT_PORT", "0");
-        ReplicaProcess replica = new ReplicaProcess(builder.start(), port, log);
+        ReplicaProcess replica = new ReplicaProcess(builder.start(), log);
         replica.awaitReady();
         return replica;
     }
@@ -82,12 +83,13 @@ final class ReplicaProcess implements AutoCloseable {
                 if (!process.isAlive()) {
                     throw new IllegalStateException("the replica exited during start-up:\n" + Files.readString(log));
                 }
-                try {
-                    return http.send(HttpRequest.newBuilder(uri("/v1/models")).build(), HttpResponse.BodyHandlers.discarding()).statusCode() == 200
-                            && Files.readString(log).contains("is reachable");
-                } catch (IOException notYet) {
+                Matcher serving = SERVING.matcher(Files.readString(log));
+                if (!serving.find()) {
                     return false; // not listening yet
                 }
+                port = Integer.parseInt(serving.group(1));
+                return http.send(HttpRequest.newBuilder(uri("/v1/models")).build(), HttpResponse.BodyHandlers.discarding()).statusCode() == 200
+                        && Files.readString(log).contains("is reachable");
             });
         } catch (ConditionTimeoutException e) {
             kill();
@@ -95,11 +97,6 @@ final class ReplicaProcess implements AutoCloseable {
         }
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
 
     @Override
     public void close() throws InterruptedException {
