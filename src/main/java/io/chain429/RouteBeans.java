@@ -14,6 +14,7 @@ import io.chain429.api.ShutdownGate;
 import io.chain429.api.WatchClient;
 import io.chain429.api.WriteApiError;
 import io.chain429.api.WriteCompletion;
+import io.chain429.api.connection.ClientRefusals;
 import io.chain429.chain.CallProvider;
 import io.chain429.chain.ClassifyFailure;
 import io.chain429.chain.ClassifyOutcome;
@@ -56,7 +57,7 @@ final class RouteBeans {
         // the API port opens once every route has started, and a port that cannot be bound stops start-up (ApiHttpServer);
         // it gives clients limited time to send their requests and reads their framing strictly (GuardedHttpServer)
         main.bind("apiHttpServerFactory", new ApiHttpServerFactory(new ListenAddress(settings.host(), settings.port(),
-                "CHAIN429_HOST", "CHAIN429_PORT"), settings.clientTimeouts()));
+                "CHAIN429_HOST", "CHAIN429_PORT"), settings.clientTimeouts(), new ClientRefusals(metrics)));
         // Requests start on their connection's event loop (see EventLoopHttpEngine), unless a step before the provider
         // call may block (Redis: a round trip per check) or the request threads are all taken (then they queue).
         main.bind("platform-http-engine", new EventLoopHttpEngine(settings.port(), () -> providers.redis().isEmpty()

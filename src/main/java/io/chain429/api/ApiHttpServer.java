@@ -1,5 +1,6 @@
 package io.chain429.api;
 
+import io.chain429.api.connection.ClientRefusals;
 import io.chain429.api.connection.GuardedHttpServer;
 import io.chain429.config.ListenAddress;
 import io.chain429.config.RuntimeSettings.ClientTimeouts;
@@ -44,13 +45,16 @@ public final class ApiHttpServer extends VertxPlatformHttpServer implements Star
     private final VertxPlatformHttpServerConfiguration configuration;
     private final ListenAddress address;
     private final ClientTimeouts timeouts;
+    private final ClientRefusals refusals;
     private volatile HttpServer server;
 
-    public ApiHttpServer(VertxPlatformHttpServerConfiguration configuration, ListenAddress address, ClientTimeouts timeouts) {
+    public ApiHttpServer(VertxPlatformHttpServerConfiguration configuration, ListenAddress address, ClientTimeouts timeouts,
+                         ClientRefusals refusals) {
         super(configuration);
         this.configuration = configuration;
         this.address = address;
         this.timeouts = timeouts;
+        this.refusals = refusals;
     }
 
     @Override
@@ -91,7 +95,7 @@ public final class ApiHttpServer extends VertxPlatformHttpServer implements Star
         Router root = Router.router(getVertx());
         root.route(configuration.getPath() + "*").subRouter(
                 VertxPlatformHttpRouter.lookup(getCamelContext(), VertxPlatformHttpRouter.getRouterNameFromPort(configuration.getPort())));
-        HttpServer listening = new GuardedHttpServer(getVertx(), options, timeouts).requestHandler(root);
+        HttpServer listening = new GuardedHttpServer(getVertx(), options, timeouts, refusals).requestHandler(root);
         listening.listen(configuration.getBindPort(), configuration.getBindHost()).toCompletionStage().toCompletableFuture().get();
         server = listening;
     }

@@ -1,5 +1,6 @@
 package io.chain429.api;
 
+import io.chain429.api.connection.ClientRefusals;
 import io.chain429.config.ConfigException;
 import io.chain429.config.ListenAddress;
 import io.chain429.config.RuntimeSettings.ClientTimeouts;
@@ -24,15 +25,17 @@ public final class ApiHttpServerFactory implements MainHttpServerFactory {
 
     private final ListenAddress address;
     private final ClientTimeouts timeouts;
+    private final ClientRefusals refusals;
 
-    public ApiHttpServerFactory(ListenAddress address, ClientTimeouts timeouts) {
+    public ApiHttpServerFactory(ListenAddress address, ClientTimeouts timeouts, ClientRefusals refusals) {
         this.address = address;
         this.timeouts = timeouts;
+        this.refusals = refusals;
     }
 
     @Override
     public Service newHttpServer(CamelContext camelContext, HttpServerConfigurationProperties properties) {
-        return new ApiHttpServer(configuration(properties), address, timeouts);
+        return new ApiHttpServer(configuration(properties), address, timeouts, refusals);
     }
 
     /** 429chain's operator port is its own ({@code io.chain429.ops}); Camel Main asks for this on camel.management.enabled. */

@@ -148,6 +148,15 @@ public final class RunningGateway implements AutoCloseable {
         return send(HttpRequest.newBuilder(managementUri(path)).GET().build());
     }
 
+    /** A series' value in {@code /metrics}, found by its name and one label; 0 while nothing was counted in it. */
+    public double metric(String name, String label, String value) {
+        String labelled = label + "=\"" + value + "\"";
+        return getManagement("/metrics").body().lines()
+                .filter(line -> line.startsWith(name + "{") && line.contains(labelled))
+                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+                .findFirst().orElse(0);
+    }
+
     public String baseUrl() {
         return scheme + "://127.0.0.1:" + port + "/v1";
     }

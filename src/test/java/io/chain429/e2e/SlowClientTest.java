@@ -66,6 +66,7 @@ class SlowClientTest {
     void headersSentAByteAtATimeAreAnswered408AndTheConnectionClosedAfterTheHeaderTimeout() throws Exception {
         String request = chatRequest(CHAT);
         int before = provider.requestCount();
+        double counted = refusals("header_timeout");
         long start = System.nanoTime(); // the headers are due from the connection opening
         try (RawConnection client = RawConnection.to(gateway)) {
             client.trickle(request, BYTE_BY_BYTE);
@@ -78,6 +79,7 @@ class SlowClientTest {
             assertThat(client.closedByServer()).isTrue();
         }
         assertThat(provider.requestCount()).isEqualTo(before);
+        assertThat(refusals("header_timeout")).as("counted for operators").isEqualTo(counted + 1);
     }
 
     @Test
@@ -94,6 +96,7 @@ class SlowClientTest {
         String request = chatRequest(CHAT);
         int headEnd = request.indexOf("\r\n\r\n") + 4;
         int before = provider.requestCount();
+        double counted = refusals("body_timeout");
         try (RawConnection client = RawConnection.to(gateway)) {
             long start = System.nanoTime(); // the body is due from the headers' arrival
             client.send(request.substring(0, headEnd));
@@ -107,6 +110,7 @@ class SlowClientTest {
             assertThat(client.closedByServer()).isTrue();
         }
         assertThat(provider.requestCount()).isEqualTo(before);
+        assertThat(refusals("body_timeout")).as("counted for operators").isEqualTo(counted + 1);
     }
 
     @Test
@@ -213,6 +217,7 @@ class SlowClientTest {
     @Test
     void anH2cRequestWhoseBodyNeverComesIsResetAfterTheBodyTimeoutAndNotSentOn() throws Exception {
         int before = provider.requestCount();
+        double counted = refusals("body_timeout");
         try (RawHttp2Connection client = RawHttp2Connection.to(gateway)) {
             long start = System.nanoTime();
             client.request(1, false, ":method", "POST", ":scheme", "http", ":authority", "127.0.0.1",
@@ -225,6 +230,7 @@ class SlowClientTest {
             assertThat(elapsedSince(start)).isGreaterThanOrEqualTo(BODY);
         }
         assertThat(provider.requestCount()).isEqualTo(before);
+        assertThat(refusals("body_timeout")).as("counted for operators").isEqualTo(counted + 1);
     }
 
     @Test
@@ -259,6 +265,7 @@ class SlowClientTest {
 
     @Test
     void anH2cAnswerTheClientTakesNothingOfIsResetAfterTheKeepAliveTimeoutAndItsConnectionThenClosed() throws Exception {
+        double counted = refusals("stalled_answer");
         try (RawHttp2Connection client = RawHttp2Connection.takingNothing(gateway)) {
             long start = System.nanoTime();
             client.request(1, true, ":method", "GET", ":scheme", "http", ":authority", "127.0.0.1", ":path", "/v1/models");
@@ -272,6 +279,7 @@ class SlowClientTest {
             assertThat(elapsedSince(start)).isGreaterThanOrEqualTo(KEEP_ALIVE);
             assertThat(client.closedByServer()).as("no request open any more").isTrue();
         }
+        assertThat(refusals("stalled_answer")).as("counted for operators").isEqualTo(counted + 1);
     }
 
     @Test
@@ -297,6 +305,10 @@ class SlowClientTest {
         assertThat(error.path("type").asText()).isEqualTo("invalid_request_error");
         assertThat(error.path("code").asText()).isEqualTo("request_timeout");
         assertThat(error.path("message").asText()).contains(what);
+    }
+
+    private static double refusals(String reason) {
+        return gateway.metric("chain429_client_refusals_total", "reason", reason);
     }
 
     private static Duration elapsedSince(long nanoTime) {

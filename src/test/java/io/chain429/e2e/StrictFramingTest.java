@@ -160,6 +160,7 @@ class StrictFramingTest {
 
     private static void assertRefusedAndClosed(int status, String code, String request) throws Exception {
         int before = provider.requestCount();
+        double counted = gateway.metric("chain429_client_refusals_total", "reason", code);
         try (RawConnection client = RawConnection.to(gateway)) {
             client.send(request);
 
@@ -171,6 +172,7 @@ class StrictFramingTest {
             assertThat(client.closedByServer()).as("closed, and nothing else answered").isTrue();
         }
         assertThat(provider.requestCount()).as("no provider was called").isEqualTo(before);
+        assertThat(gateway.metric("chain429_client_refusals_total", "reason", code)).as("counted for operators").isEqualTo(counted + 1);
     }
 
     private static JsonNode openAiError(Answer answer) throws Exception {

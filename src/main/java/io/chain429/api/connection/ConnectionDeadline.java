@@ -45,6 +45,7 @@ public final class ConnectionDeadline {
 
     private final Channel channel;
     private final ClientTimeouts timeouts;
+    private final ClientRefusals refusals;
     private final long tickNanos;
 
     private Phase phase = Phase.NONE;
@@ -60,15 +61,16 @@ public final class ConnectionDeadline {
     private boolean responseOpen;
     private boolean nextRequestBegun;
 
-    private ConnectionDeadline(Channel channel, ClientTimeouts timeouts) {
+    private ConnectionDeadline(Channel channel, ClientTimeouts timeouts, ClientRefusals refusals) {
         this.channel = channel;
         this.timeouts = timeouts;
+        this.refusals = refusals;
         this.tickNanos = Math.min(timeouts.headers().toNanos(), Math.min(timeouts.body().toNanos(), timeouts.keepAlive().toNanos()));
     }
 
     /** Starts watching a connection just accepted: its first request's headers are due from now. */
-    static ConnectionDeadline open(Channel channel, ClientTimeouts timeouts) {
-        ConnectionDeadline watch = new ConnectionDeadline(channel, timeouts);
+    static ConnectionDeadline open(Channel channel, ClientTimeouts timeouts, ClientRefusals refusals) {
+        ConnectionDeadline watch = new ConnectionDeadline(channel, timeouts, refusals);
         channel.attr(KEY).set(watch);
         channel.closeFuture().addListener(closed -> watch.stop());
         watch.enter(Phase.HEADERS);
@@ -182,6 +184,9 @@ public final class ConnectionDeadline {
         stop();
         switch (expired) {
             case HEADERS -> {
+                if (nextRequestBegun) {
+                    refusals.count(ClientRefusals.HEADER_TIMEOUT);
+                }
                 if (nextRequestBegun && http != null) {
                     refuse("its request's headers did not arrive within " + setting(timeouts.headers(), "CHAIN429_HEADER_TIMEOUT"),
                             "The request's headers did not arrive within " + Durations.format(timeouts.headers()) + ".");
@@ -190,6 +195,7 @@ public final class ConnectionDeadline {
                 }
             }
             case BODY -> {
+                refusals.count(ClientRefusals.BODY_TIMEOUT);
                 if (!responseOpen && answered == ends && http != null) {
                     refuse("its request's body did not arrive within " + setting(timeouts.body(), "CHAIN429_BODY_TIMEOUT")
                             + " of its headers", "The request body did not arrive within " + Durations.format(timeouts.body())

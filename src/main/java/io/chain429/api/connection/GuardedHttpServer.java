@@ -38,13 +38,15 @@ public final class GuardedHttpServer extends HttpServerImpl {
 
     private final HttpServerOptions options;
     private final ClientTimeouts timeouts;
+    private final ClientRefusals refusals;
 
-    public GuardedHttpServer(Vertx vertx, HttpServerOptions options, ClientTimeouts timeouts) {
+    public GuardedHttpServer(Vertx vertx, HttpServerOptions options, ClientTimeouts timeouts, ClientRefusals refusals) {
         super((VertxInternal) vertx, options);
         this.options = new HttpServerOptions(options);
         this.timeouts = timeouts;
+        this.refusals = refusals;
         super.connectionHandler(this::connected);
-        super.invalidRequestHandler(new MalformedRequestReply(options));
+        super.invalidRequestHandler(new MalformedRequestReply(options, refusals));
     }
 
     @Override
@@ -52,12 +54,12 @@ public final class GuardedHttpServer extends HttpServerImpl {
                                                                    GlobalTrafficShapingHandler trafficShapingHandler) {
         BiConsumer<Channel, SslChannelProvider> vertx = super.childHandler(context, address, trafficShapingHandler);
         return (channel, tls) -> {
-            ConnectionDeadline deadline = ConnectionDeadline.open(channel, timeouts);
+            ConnectionDeadline deadline = ConnectionDeadline.open(channel, timeouts, refusals);
             vertx.accept(channel, tls);
             ProtocolChoiceHook.install(channel.pipeline(), http2 -> {
                 if (http2) {
                     deadline.stop();
-                    Http2Deadline.watch(channel, timeouts);
+                    Http2Deadline.watch(channel, timeouts, refusals);
                 } else {
                     guard(channel.pipeline(), deadline);
                 }
@@ -77,7 +79,7 @@ public final class GuardedHttpServer extends HttpServerImpl {
         } else {
             // upgraded to h2c: the HTTP/1.1 deadline goes on timing the upgrade request's body, if one is coming,
             // and stops with the HTTP/1.1 handlers once it has come
-            Http2Deadline.watch(pipeline.channel(), timeouts);
+            Http2Deadline.watch(pipeline.channel(), timeouts, refusals);
         }
     }
 

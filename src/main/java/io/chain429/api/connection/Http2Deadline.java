@@ -45,6 +45,7 @@ final class Http2Deadline extends Http2ConnectionAdapter {
     private final Channel channel;
     private final ChannelHandlerContext http2;
     private final ClientTimeouts timeouts;
+    private final ClientRefusals refusals;
     private final long tickNanos;
     /** the client's streams whose request is still arriving, oldest first, with when their body is due */
     private final Map<Integer, Long> bodiesDue = new LinkedHashMap<>();
@@ -58,10 +59,11 @@ final class Http2Deadline extends Http2ConnectionAdapter {
     private record Stall(int streamWindow, int connectionWindow, long since) {
     }
 
-    private Http2Deadline(Channel channel, ChannelHandlerContext http2, ClientTimeouts timeouts) {
+    private Http2Deadline(Channel channel, ChannelHandlerContext http2, ClientTimeouts timeouts, ClientRefusals refusals) {
         this.channel = channel;
         this.http2 = http2;
         this.timeouts = timeouts;
+        this.refusals = refusals;
         this.tickNanos = Math.min(timeouts.headers().toNanos(), Math.min(timeouts.body().toNanos(), timeouts.keepAlive().toNanos()));
         this.idleSince = System.nanoTime();
     }
@@ -70,12 +72,12 @@ final class Http2Deadline extends Http2ConnectionAdapter {
      * Starts watching a connection whose pipeline holds Vert.x's HTTP/2 handler (h2c by prior knowledge, or after an
      * upgrade), once: later calls for the same connection do nothing.
      */
-    static void watch(Channel channel, ClientTimeouts timeouts) {
+    static void watch(Channel channel, ClientTimeouts timeouts, ClientRefusals refusals) {
         ChannelHandlerContext http2 = channel.pipeline().context(Http2ConnectionHandler.class);
         if (http2 == null || channel.attr(KEY).get() != null) {
             return;
         }
-        Http2Deadline deadline = new Http2Deadline(channel, http2, timeouts);
+        Http2Deadline deadline = new Http2Deadline(channel, http2, timeouts, refusals);
         channel.attr(KEY).set(deadline);
         Http2Connection connection = deadline.handler().connection();
         // a request already open (the upgraded one) counts as if it had just arrived
@@ -150,9 +152,9 @@ final class Http2Deadline extends Http2ConnectionAdapter {
                 return;
             }
         }
-        reset(lateBodies(now), "its request's body did not arrive within " + setting(timeouts.body(), "CHAIN429_BODY_TIMEOUT")
+        reset(lateBodies(now), ClientRefusals.BODY_TIMEOUT, "its request's body did not arrive within " + setting(timeouts.body(), "CHAIN429_BODY_TIMEOUT")
                 + " of its headers");
-        reset(stalledAnswers(now), "its client took nothing of the answer for " + setting(timeouts.keepAlive(),
+        reset(stalledAnswers(now), ClientRefusals.STALLED_ANSWER, "its client took nothing of the answer for " + setting(timeouts.keepAlive(),
                 "CHAIN429_KEEP_ALIVE_TIMEOUT"));
         schedule();
     }
@@ -191,11 +193,12 @@ final class Http2Deadline extends Http2ConnectionAdapter {
         return stalled;
     }
 
-    private void reset(List<Integer> streams, String why) {
+    private void reset(List<Integer> streams, String reason, String why) {
         if (streams.isEmpty()) {
             return;
         }
         for (int stream : streams) {
+            refusals.count(reason);
             bodiesDue.remove(stream);
             LOG.debug("reset HTTP/2 stream {} from {}: {}", stream, Peer.of(channel), why);
             handler().resetStream(http2, stream, Http2Error.CANCEL.code(), http2.newPromise());

@@ -22,10 +22,12 @@ final class MalformedRequestReply implements Handler<HttpServerRequest> {
 
     private final int maxLine;
     private final int maxHeaders;
+    private final ClientRefusals refusals;
 
-    MalformedRequestReply(HttpServerOptions options) {
+    MalformedRequestReply(HttpServerOptions options, ClientRefusals refusals) {
         this.maxLine = options.getMaxInitialLineLength();
         this.maxHeaders = options.getMaxHeaderSize();
+        this.refusals = refusals;
     }
 
     @Override
@@ -48,6 +50,7 @@ final class MalformedRequestReply implements Handler<HttpServerRequest> {
             status = 400;
             error = OpenAiError.invalidRequest("The request is not valid HTTP/1.1.", null, "invalid_request");
         }
+        refusals.count(error.code());
         LOG.debug("refused a request from {} with HTTP {}: {}", request.remoteAddress(), status,
                 cause instanceof FramingRefusal || cause == null ? error.message() : error.message() + " (" + TransferCodings.printable(String.valueOf(cause.getMessage())) + ")");
         request.response()
