@@ -24,8 +24,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Checks every enabled provider's key with the provider's own probe ({@code GET /models}: no quota spent) once at
  * start-up and then every {@code keyCheckEvery}, so that a rejected key is found before a request meets it. An answer
- * that rejects the key (a 401/403, Gemini's 400 {@code API_KEY_INVALID}) disables the provider as a request's would, and {@link KeyProbe} takes over from there; anything else (no answer,
- * another status) is only reported: a provider that is down or slow is the circuit breakers' business, not the key's.
+ * that rejects the key (a 401/403, Gemini's 400 {@code API_KEY_INVALID}) disables the provider as a request's would,
+ * and {@link KeyProbe} takes over from there; anything else (no answer, another status) is only reported: a provider
+ * that is down or slow is the circuit breakers' business, not the key's.
  *
  * <p>Providers without a key (the demo, a local server) have nothing to check; a provider already disabled (its key
  * rejected, or an operator's decision) is left to whoever disabled it. Checks run one at a time on a single daemon

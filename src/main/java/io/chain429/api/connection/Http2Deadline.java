@@ -152,10 +152,10 @@ final class Http2Deadline extends Http2ConnectionAdapter {
                 return;
             }
         }
-        reset(lateBodies(now), ClientRefusals.BODY_TIMEOUT, "its request's body did not arrive within " + setting(timeouts.body(), "CHAIN429_BODY_TIMEOUT")
-                + " of its headers");
-        reset(stalledAnswers(now), ClientRefusals.STALLED_ANSWER, "its client took nothing of the answer for " + setting(timeouts.keepAlive(),
-                "CHAIN429_KEEP_ALIVE_TIMEOUT"));
+        reset(lateBodies(now), ClientRefusals.BODY_TIMEOUT,
+                "its request's body did not arrive within " + setting(timeouts.body(), "CHAIN429_BODY_TIMEOUT") + " of its headers");
+        reset(stalledAnswers(now), ClientRefusals.STALLED_ANSWER,
+                "its client took nothing of the answer for " + setting(timeouts.keepAlive(), "CHAIN429_KEEP_ALIVE_TIMEOUT"));
         schedule();
     }
 
