@@ -97,7 +97,6 @@ final class ReplicaProcess implements AutoCloseable {
         }
     }
 
-
     @Override
     public void close() throws InterruptedException {
         kill();
