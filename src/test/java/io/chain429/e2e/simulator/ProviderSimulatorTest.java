@@ -9,7 +9,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -238,7 +237,7 @@ class ProviderSimulatorTest {
     }
 
     @Test
-    void splitWritesArriveAsManyTinyChunksInSeveralReadsWithTheSameBytes() throws Exception {
+    void splitWritesArriveAsManyTinyChunksSpacedApartWithTheSameBytes() throws Exception {
         StreamScript script = StreamScript.events("{\"text\":\"héllo ✓ wörld\"}", "{\"n\":2,\"padding\":\"" + "x".repeat(60) + "\"}",
                 "{\"n\":3}");
         sim.then(Reply.stream(script), Reply.stream(script.splitWrites(42)));
@@ -250,17 +249,20 @@ class ProviderSimulatorTest {
             assertThat(raw.chunkSizes).hasSize(4); // one chunk per event, one for [DONE]
         }
         try (Raw raw = new Raw(port())) {
+            long start = System.nanoTime();
             raw.post("/v1/chat/completions", STREAM_BODY);
             raw.readHead();
-            int readsBefore = raw.counting.reads;
             String split = raw.readChunkedBody();
-            int reads = raw.counting.reads - readsBefore;
+            long took = System.nanoTime() - start;
 
             assertThat(split).isEqualTo(whole);
             assertThat(raw.chunkSizes).allSatisfy(size -> assertThat(size).isBetween(1, 7));
             assertThat(raw.chunkSizes.size()).isGreaterThan(whole.getBytes(StandardCharsets.UTF_8).length / 7);
             assertThat(raw.chunkSizes.stream().distinct().count()).as("random sizes").isGreaterThan(3);
-            assertThat(reads).as("socket reads for the split body").isGreaterThanOrEqualTo(5);
+            // each piece after an event's first comes 100 µs after the one before it, so a reader can get it apart
+            // (whether it does is up to the machine's scheduler: on a busy one, several pieces may share a read)
+            int pauses = raw.chunkSizes.size() - 4;
+            assertThat(took).as("the pauses between pieces").isGreaterThanOrEqualTo(pauses * 100_000L);
         }
 
         sim.then(Reply.stream(script.splitWrites(43)));
@@ -296,8 +298,7 @@ class ProviderSimulatorTest {
         complete.get(5, TimeUnit.SECONDS);
         ByteArrayOutputStream joined = new ByteArrayOutputStream();
         deliveries.forEach(joined::writeBytes);
-        assertThat(joined.toString(StandardCharsets.UTF_8)).isEqualTo(whole);
-        assertThat(deliveries.size()).as("body deliveries the JDK client makes for the split body").isGreaterThanOrEqualTo(5);
+        assertThat(joined.toString(StandardCharsets.UTF_8)).as("the JDK client puts the pieces back together").isEqualTo(whole);
     }
 
     @Test
@@ -549,37 +550,9 @@ class ProviderSimulatorTest {
         return (System.nanoTime() - nanoStart) / 1_000_000;
     }
 
-    /** Counts the reads that returned bytes from the socket. */
-    private static final class CountingInputStream extends FilterInputStream {
-        int reads;
-
-        CountingInputStream(InputStream in) {
-            super(in);
-        }
-
-        @Override
-        public int read() throws IOException {
-            int b = super.read();
-            if (b >= 0) {
-                reads++;
-            }
-            return b;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            int n = super.read(b, off, len);
-            if (n > 0) {
-                reads++;
-            }
-            return n;
-        }
-    }
-
     /** A hand-driven HTTP/1.1 client on a plain socket, to see exactly what went over the wire. */
     private static final class Raw implements AutoCloseable {
         final Socket socket;
-        final CountingInputStream counting;
         final BufferedInputStream in;
         final OutputStream out;
         int status;
@@ -589,8 +562,7 @@ class ProviderSimulatorTest {
         Raw(int port) throws IOException {
             socket = new Socket("127.0.0.1", port);
             socket.setSoTimeout(5000);
-            counting = new CountingInputStream(socket.getInputStream());
-            in = new BufferedInputStream(counting, 8192);
+            in = new BufferedInputStream(socket.getInputStream(), 8192);
             out = socket.getOutputStream();
         }
 
