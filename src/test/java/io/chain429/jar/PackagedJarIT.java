@@ -10,7 +10,6 @@ import io.chain429.e2e.simulator.ProviderSimulator;
 import io.chain429.e2e.simulator.Reply;
 import io.chain429.e2e.simulator.StreamScript;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -23,6 +22,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,15 +34,17 @@ import org.junit.jupiter.api.io.TempDir;
 class PackagedJarIT {
 
     private static final Path JAR = Path.of("target", "429chain.jar");
+    private static final Pattern SERVING = Pattern.compile("429chain serving \\d+ chain\\(s\\) on (https?://127\\.0\\.0\\.1:\\d+/v1)");
 
     @Test
     void theJarStartsFromTheShippedFilesAndAnswersTheFirstCurlWithTheDemo(@TempDir Path data) throws Exception {
-        int port = freePort();
-        Process process = start(Path.of("."), "CHAIN429_PORT", String.valueOf(port), "CHAIN429_DATA_DIR", data.toString());
+        Process process = start(Path.of("."), "CHAIN429_DATA_DIR", data.toString());
+        String api;
         try {
+            api = awaitServing(process);
             HttpClient http = HttpClient.newHttpClient();
-            waitForAnswer(http, HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/models")).build());
-            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"))
+            waitForAnswer(http, HttpRequest.newBuilder(URI.create(api + "/models")).build());
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(api + "/chat/completions"))
                     .header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"default\",\"messages\":[{\"role\":\"user\",\"content\":\"ping\"}]}"))
                     .build(), HttpResponse.BodyHandlers.ofString());
@@ -56,7 +59,8 @@ class PackagedJarIT {
         }
         String log = Files.readString(logOf(process));
         assertThat(log).contains("provider groq (groq) disabled: environment variable GROQ_API_KEY is not set");
-        assertThat(log).contains("serving 2 chain(s) on http://127.0.0.1:" + port);
+        assertThat(log).contains("serving 2 chain(s) on " + api);
+        assertThat(api).startsWith("http://127.0.0.1:");
     }
 
     @Test
@@ -69,7 +73,7 @@ class PackagedJarIT {
                     type: demo
                     quotaScop: model
                 """);
-        Process process = start(Path.of("."), "CHAIN429_CONFIG_DIR", config.toString(), "CHAIN429_PORT", String.valueOf(freePort()));
+        Process process = start(Path.of("."), "CHAIN429_CONFIG_DIR", config.toString());
 
         assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
         assertThat(process.exitValue()).isEqualTo(2);
@@ -106,14 +110,14 @@ class PackagedJarIT {
                           - name: steps
                             value: sim/m
                     """);
-            int port = freePort();
-            Process process = start(Path.of("."), "CHAIN429_PORT", String.valueOf(port), "CHAIN429_CONFIG_DIR", config.toString(),
+            Process process = start(Path.of("."), "CHAIN429_CONFIG_DIR", config.toString(),
                     "CHAIN429_ROUTES_DIR", routes.toString(), "CHAIN429_DATA_DIR", data.toString());
+            String api = awaitServing(process);
             HttpClient http = HttpClient.newHttpClient();
-            HttpRequest streamRequest = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"))
+            HttpRequest streamRequest = HttpRequest.newBuilder(URI.create(api + "/chat/completions"))
                     .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"slow\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"))
                     .build();
-            waitForAnswer(http, HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/models")).build());
+            waitForAnswer(http, HttpRequest.newBuilder(URI.create(api + "/models")).build());
             var stream = http.sendAsync(streamRequest, HttpResponse.BodyHandlers.ofString());
             await("the stream is open").atMost(Duration.ofSeconds(30)).until(() -> provider.openStreams() == 1);
 
@@ -136,26 +140,25 @@ class PackagedJarIT {
     @Test
     void withACertificateAndKeyTheJarServesHttpsAndSaysSo(@TempDir Path dir) throws Exception {
         SelfSignedCertificate certificate = SelfSignedCertificate.create(dir, "jar-tls", "RSA");
-        int port = freePort();
-        Process process = start(Path.of("."), "CHAIN429_PORT", String.valueOf(port), "CHAIN429_DATA_DIR", dir.resolve("data").toString(),
+        Process process = start(Path.of("."), "CHAIN429_DATA_DIR", dir.resolve("data").toString(),
                 "CHAIN429_TLS_CERT", certificate.certificate().toString(), "CHAIN429_TLS_KEY", certificate.privateKey().toString());
         try {
+            String api = awaitServing(process);
+            assertThat(api).as("the log says so").startsWith("https://127.0.0.1:");
             HttpClient https = HttpClient.newBuilder().sslContext(certificate.trustingIt()).build();
-            HttpResponse<String> models = waitForAnswer(https, HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + port + "/v1/models")).build());
+            HttpResponse<String> models = waitForAnswer(https, HttpRequest.newBuilder(URI.create(api + "/models")).build());
             assertThat(models.statusCode()).isEqualTo(200);
         } finally {
             process.destroy();
             assertThat(process.waitFor(20, TimeUnit.SECONDS)).as("stops on SIGTERM").isTrue();
         }
-        assertThat(Files.readString(logOf(process))).contains("serving 2 chain(s) on https://127.0.0.1:" + port + "/v1");
     }
 
     @Test
     void aMissingTlsKeyFileStopsStartUpWithExitCode2NamingIt(@TempDir Path dir) throws Exception {
         SelfSignedCertificate certificate = SelfSignedCertificate.create(dir, "jar-tls", "RSA");
         Path absent = dir.resolve("absent.key");
-        Process process = start(Path.of("."), "CHAIN429_PORT", String.valueOf(freePort()),
-                "CHAIN429_TLS_CERT", certificate.certificate().toString(), "CHAIN429_TLS_KEY", absent.toString());
+        Process process = start(Path.of("."), "CHAIN429_TLS_CERT", certificate.certificate().toString(), "CHAIN429_TLS_KEY", absent.toString());
 
         assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
         assertThat(process.exitValue()).isEqualTo(2);
@@ -169,7 +172,9 @@ class PackagedJarIT {
         List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", JAR.toAbsolutePath().toString());
         ProcessBuilder builder = new ProcessBuilder(command).directory(workingDir.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
         builder.environment().keySet().removeIf(name -> name.endsWith("_API_KEY") || name.startsWith("CHAIN429_"));
-        builder.environment().put("CHAIN429_MANAGEMENT_PORT", String.valueOf(freePort()));
+        // any free ports: the API's is read from the log (awaitServing); one chosen free beforehand could be taken meanwhile
+        builder.environment().put("CHAIN429_PORT", "0");
+        builder.environment().put("CHAIN429_MANAGEMENT_PORT", "0");
         for (int i = 0; i < environment.length; i += 2) {
             builder.environment().put(environment[i], environment[i + 1]);
         }
@@ -189,9 +194,14 @@ class PackagedJarIT {
                         response -> response.statusCode() == 200);
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
+    /** The API's base URL ({@code http(s)://127.0.0.1:<port>/v1}) from the log's serving line, once it is there. */
+    private String awaitServing(Process process) {
+        return await().atMost(Duration.ofSeconds(60)).until(() -> {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("429chain exited during start-up:\n" + Files.readString(logOf(process)));
+            }
+            Matcher serving = SERVING.matcher(Files.readString(logOf(process)));
+            return serving.find() ? serving.group(1) : null;
+        }, java.util.Objects::nonNull);
     }
 }
