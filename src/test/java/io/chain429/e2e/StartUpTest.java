@@ -65,7 +65,7 @@ class StartUpTest {
         try (ServerSocket taken = takenPort()) {
             int port = taken.getLocalPort();
 
-            Launched gateway = launch(Map.of("CHAIN429_PORT", String.valueOf(freePort()), "CHAIN429_MANAGEMENT_PORT", String.valueOf(port)));
+            Launched gateway = launch(Map.of("CHAIN429_PORT", "0", "CHAIN429_MANAGEMENT_PORT", String.valueOf(port)));
             gateway.awaitExitOrServing();
 
             gateway.assertStoppedWithOneLine("429chain cannot start: CHAIN429_MANAGEMENT_PORT: port " + port + " on 127.0.0.1 is already"
@@ -79,8 +79,8 @@ class StartUpTest {
      */
     @Test
     void camelsOwnAuthenticationOrManagementServerStopsStartUpWithExitCode2AndOneLineNamingIt() throws Exception {
-        Launched authentication = launch(Map.of("CHAIN429_PORT", String.valueOf(freePort())), "camel.server.authenticationEnabled = true\n");
-        Launched management = launch(Map.of("CHAIN429_PORT", String.valueOf(freePort())), "camel.management.enabled = true\n");
+        Launched authentication = launch(Map.of("CHAIN429_PORT", "0"), "camel.server.authenticationEnabled = true\n");
+        Launched management = launch(Map.of("CHAIN429_PORT", "0"), "camel.management.enabled = true\n");
         authentication.awaitExitOrServing();
         management.awaitExitOrServing();
 
@@ -145,7 +145,7 @@ class StartUpTest {
     @Test
     void theContainersEntryPointStartsItWithoutWarningsOnThisJava() throws Exception {
         List<String> entryPoint = List.of("sh", Path.of("docker/run-java.sh").toAbsolutePath().toString(), "-Xmx256m");
-        Launched gateway = launch(Map.of("CHAIN429_PORT", String.valueOf(freePort()), "JAVA_HOME", System.getProperty("java.home")),
+        Launched gateway = launch(Map.of("CHAIN429_PORT", "0", "JAVA_HOME", System.getProperty("java.home")),
                 entryPoint, "");
         gateway.awaitExitOrServing();
 
