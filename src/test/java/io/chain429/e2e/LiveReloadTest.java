@@ -229,6 +229,7 @@ class LiveReloadTest {
                 "version: 1\nsettings:\n  defaultChain: live\n  cooldownDefault: 5s\n"));
 
         awaitLog("settings.cooldownDefault changed: it applies on restart only");
+        awaitLog("default chain now live"); // logged once it is in force, after the settings' warnings
         assertThat(log.toString()).doesNotContain("settings.defaultChain");
         assertThat(servedBy(gateway.chat("no-such-chain"))).isEqualTo("first/model-a");
     }
@@ -264,6 +265,9 @@ class LiveReloadTest {
         HttpResponse<String> retried = gateway.chat("live"); // the chain leaves retries out: it takes the new default
         assertThat(retried.statusCode()).isEqualTo(200);
         assertThat(retried.headers().firstValue("X-429chain-Attempts")).hasValue("2");
+        // reloads run one after another: once a later one is in, the first has said all it had to say
+        write(chainsFile, Files.readString(chainsFile) + chains("marker", "first/model-a"));
+        awaitLog("added [marker]");
         assertThat(log.toString()).doesNotContain("routes other than chains");
     }
 
